@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install neo4j-start neo4j-stop clean
+
+$(BIN)/catalog: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/catalog
+
+demo: install
+	$(BIN)/catalog neo4j start
+	$(BIN)/catalog load-demo
+	$(BIN)/catalog serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+neo4j-start: install
+	$(BIN)/catalog neo4j start
+
+neo4j-stop: install
+	$(BIN)/catalog neo4j stop
+
+clean:
+	-$(BIN)/catalog neo4j stop
+	rm -rf $(VENV) .data

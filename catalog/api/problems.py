@@ -1,0 +1,76 @@
+"""Every error leaves the API as application/problem+json (RFC 9457), never as a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from neo4j.exceptions import ClientError, ConstraintError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
+from starlette.exceptions import HTTPException
+
+from catalog.errors import CatalogError
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(CatalogError)
+    async def catalog_error(_: Request, error: CatalogError) -> JSONResponse:
+        return problem(error.status, error.title, error.detail, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(error)
+        fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
+        return problem(422, "Invalid input", f"Check these fields: {fields}.", errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        response = problem(error.status_code, _title(error.status_code), str(error.detail))
+        response.headers.update(error.headers or {})
+        return response
+
+    @app.exception_handler(ConstraintError)
+    async def constraint(_: Request, error: ConstraintError) -> JSONResponse:
+        # Reached only when two writers race past the store's own checks.
+        return problem(409, "Conflict", f"The change collides with existing data: {error.message}")
+
+    @app.exception_handler(ClientError)
+    async def client_error(_: Request, error: ClientError) -> JSONResponse:
+        if "TransactionTimedOut" in (error.code or "") or "Terminated" in (error.code or ""):
+            return problem(503, "Query took too long", "The query hit its time limit; narrow it and try again.")
+        log.exception("unexpected Neo4j client error")
+        return problem(500, "Internal error", "The request could not be completed.")
+
+    @app.exception_handler(ServiceUnavailable)
+    @app.exception_handler(SessionExpired)
+    @app.exception_handler(DatabaseUnavailable)
+    async def unavailable(_: Request, error: Exception) -> JSONResponse:
+        return problem(503, "Store unavailable", "Neo4j cannot be reached right now.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "Internal error", "The request could not be completed.")
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,101 @@
+"""One router per node type, generated from the ontology: list, get, create, replace, patch, delete."""
+# No "from __future__ import annotations" here: FastAPI must see the generated models themselves.
+
+
+from typing import Annotated, Any, Literal, Optional
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from catalog.api.deps import ActorDep, StoreDep, VersionDep, etag
+from catalog.store import entities
+from ontology import ONTOLOGY, NodeType
+from ontology.api_models import NODE_MODELS, EntitySummary, Page, prop_annotation
+
+MAX_PAGE = 500
+
+
+class Deleted(BaseModel):
+    deleted: list[EntitySummary]
+
+
+def _filter_model(node: NodeType) -> type[BaseModel]:
+    """Query parameters of a list: paging, sorting, text, and one filter per property and ref."""
+    sortable = tuple(p.name for p in ONTOLOGY.all_props(node) if p.kind != "list") + ("id", "last_seen")
+    fields: dict[str, Any] = {
+        "limit": (int, Field(50, ge=1, le=MAX_PAGE)),
+        "offset": (int, Field(0, ge=0, le=1_000_000)),
+        "sort": (Literal[sortable], "name"),
+        "order": (Literal["asc", "desc"], "asc"),
+        "q": (Optional[str], Field(None, max_length=200, description="Part of the name.")),
+    }
+    for prop in ONTOLOGY.all_props(node):
+        if prop.name in ("name", "description"):
+            continue
+        annotation = str if prop.kind == "list" else prop_annotation(prop)
+        fields[prop.name] = (Optional[annotation], Field(None, description=f"Only those with this {prop.name}."))
+    for ref in node.refs:
+        fields[ref.field] = (Optional[str], Field(None, description=f"Only those whose {ref.field} includes this id."))
+    return create_model(f"{node.label}ListQuery", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def entity_router(node: NodeType) -> APIRouter:
+    models = NODE_MODELS[node.label]
+    Create, Patch, Read = models.create, models.patch, models.read
+    Filters = _filter_model(node)
+    label, noun = node.label, node.path.replace("-", "_")
+    router = APIRouter(prefix=f"/{node.path}", tags=[node.path])
+    ref_fields = {r.field for r in node.refs}
+
+    @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=f"List {node.path}")
+    def list_(store: StoreDep, query: Annotated[Filters, Query()]) -> dict:
+        given = query.model_dump(exclude_none=True, exclude={"limit", "offset", "sort", "order", "q"})
+        items, total = entities.list_entities(store, label, entities.ListQuery(
+            filters={k: v for k, v in query.model_dump(mode="json", exclude_none=True).items() if k in given and k not in ref_fields},
+            ref_filters={k: v for k, v in given.items() if k in ref_fields},
+            text=query.q, sort=query.sort, descending=query.order == "desc", limit=query.limit, offset=query.offset,
+        ))
+        return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
+
+    @router.get("/{entity_id}", response_model=Read, operation_id=f"get_{noun}", summary=f"Get one of the {node.path}")
+    def get(entity_id: str, store: StoreDep, response: Response) -> dict:
+        found = entities.get_entity(store, label, entity_id)
+        response.headers["ETag"] = etag(found.get("version"))
+        return found
+
+    @router.post("", response_model=Read, status_code=status.HTTP_201_CREATED, operation_id=f"create_{noun}",
+                 summary=f"Create one of the {node.path}")
+    def create(body: Create, store: StoreDep, actor: ActorDep, response: Response) -> dict:
+        created = entities.create_entity(store, label, body.model_dump(mode="json"), actor)
+        response.headers["Location"] = f"/api/v1/{node.path}/{created['id']}"
+        response.headers["ETag"] = etag(created.get("version"))
+        return created
+
+    @router.put("/{entity_id}", response_model=Read, operation_id=f"replace_{noun}",
+                summary=f"Replace one of the {node.path}; fields left out are emptied")
+    def replace(entity_id: str, body: Create, store: StoreDep, actor: ActorDep, version: VersionDep,
+                response: Response) -> dict:
+        data = body.model_dump(mode="json", exclude={"id"})
+        updated = entities.update_entity(store, label, entity_id, data, replace=True, actor=actor,
+                                         expected_version=version)
+        response.headers["ETag"] = etag(updated.get("version"))
+        return updated
+
+    @router.patch("/{entity_id}", response_model=Read, operation_id=f"patch_{noun}",
+                  summary=f"Change some fields of one of the {node.path}")
+    def patch(entity_id: str, body: Patch, store: StoreDep, actor: ActorDep, version: VersionDep,
+              response: Response) -> dict:
+        data = body.model_dump(mode="json", include=body.model_fields_set)
+        updated = entities.update_entity(store, label, entity_id, data, replace=False, actor=actor,
+                                         expected_version=version)
+        response.headers["ETag"] = etag(updated.get("version"))
+        return updated
+
+    @router.delete("/{entity_id}", response_model=Deleted, operation_id=f"delete_{noun}",
+                   summary=f"Delete one of the {node.path}; with cascade, also what depends on it")
+    def delete(entity_id: str, store: StoreDep, version: VersionDep,
+               cascade: Annotated[bool, Query(description="Also delete the nodes that depend on this one.")] = False) -> dict:
+        dependants = entities.delete_entity(store, label, entity_id, cascade=cascade, expected_version=version)
+        return {"deleted": [{"id": entity_id, "type": label}, *dependants]}
+
+    return router

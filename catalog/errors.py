@@ -1,0 +1,52 @@
+"""Domain errors. The store and services raise them; the API renders each as problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CatalogError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(CatalogError):
+    status = 404
+    title = "Not found"
+
+
+class AlreadyExists(CatalogError):
+    status = 409
+    title = "Already exists"
+
+
+class HasDependants(CatalogError):
+    status = 409
+    title = "Others depend on this"
+
+
+class InvalidReference(CatalogError):
+    """The request names a node that does not exist, or one of the wrong type."""
+
+    status = 422
+    title = "Unknown reference"
+
+
+class InvalidInput(CatalogError):
+    status = 422
+    title = "Invalid input"
+
+
+class PreconditionFailed(CatalogError):
+    status = 412
+    title = "Precondition failed"
+
+
+class StoreUnavailable(CatalogError):
+    status = 503
+    title = "Store unavailable"

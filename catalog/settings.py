@@ -1,0 +1,32 @@
+"""Settings, from the environment only (secrets never live in files of the project)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore")
+
+    # Any Neo4j server or cluster (neo4j:// routes); unset means the local embedded Neo4j.
+    neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI"))
+    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER"))
+    neo4j_password: str | None = Field(None, validation_alias=AliasChoices("NEO4J_PASSWORD"))
+    neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+
+    data_dir: Path = Path(".data")
+    local_neo4j_port: int = 7687
+    local_neo4j_heap: str = "768m"
+    local_neo4j_page_cache_mb: int = 256
+
+    # Upper bound for any one query the API runs, so no request can hang the server.
+    query_timeout_seconds: float = 15.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

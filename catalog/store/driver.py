@@ -1,0 +1,74 @@
+"""The connection to Neo4j and the one way queries run: managed transactions, which the driver
+retries on transient errors, each bounded by a timeout."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from catalog.errors import StoreUnavailable
+from catalog.local_neo4j import LocalNeo4j
+from catalog.settings import Settings
+
+T = TypeVar("T")
+Work = Callable[[ManagedTransaction], T]
+
+
+def local_neo4j(settings: Settings) -> LocalNeo4j:
+    return LocalNeo4j(settings.data_dir / "neo4j", settings.local_neo4j_port,
+                      settings.local_neo4j_heap, settings.local_neo4j_page_cache_mb)
+
+
+class Store:
+    """A driver plus the database name; every store module takes one."""
+
+    def __init__(self, driver: neo4j.Driver, database: str, timeout: float):
+        self.driver = driver
+        self.database = database
+        self.timeout = timeout
+
+    @classmethod
+    def connect(cls, settings: Settings) -> "Store":
+        if settings.neo4j_uri:
+            auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+            driver = GraphDatabase.driver(settings.neo4j_uri, auth=auth)
+        else:
+            driver = GraphDatabase.driver(local_neo4j(settings).start().uri, auth=None)
+        return cls(driver, settings.neo4j_database, settings.query_timeout_seconds)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def read(self, work: Work[T], *args: Any) -> T:
+        return self._run(neo4j.READ_ACCESS, work, args)
+
+    def write(self, work: Work[T], *args: Any) -> T:
+        return self._run(neo4j.WRITE_ACCESS, work, args)
+
+    def rows(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one read query and return its records as dicts."""
+        return self.read(lambda tx: [r.data() for r in tx.run(cypher, params)])
+
+    def execute(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one write query and return its records as dicts."""
+        return self.write(lambda tx: [r.data() for r in tx.run(cypher, params)])
+
+    def ping(self) -> bool:
+        try:
+            self.driver.verify_connectivity()
+            return True
+        except Exception:  # any failure to reach the store means "not ready"
+            return False
+
+    def _run(self, mode: str, work: Work[T], args: tuple[Any, ...]) -> T:
+        bounded = unit_of_work(timeout=self.timeout)(work)
+        try:
+            with self.driver.session(database=self.database, default_access_mode=mode) as session:
+                if mode == neo4j.READ_ACCESS:
+                    return session.execute_read(bounded, *args)
+                return session.execute_write(bounded, *args)
+        except (ServiceUnavailable, SessionExpired) as error:
+            raise StoreUnavailable(f"Neo4j cannot be reached: {error}") from error

@@ -1,0 +1,280 @@
+"""Catalog entities (nodes) one at a time: get, list, create, update, delete.
+
+Each write is one transaction that checks everything first (existence, unique values,
+references) and only then writes, so a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from catalog.errors import AlreadyExists, HasDependants, InvalidInput, InvalidReference, NotFound, PreconditionFailed
+from catalog.store.cypher import label_test, ref_pattern, summary, type_of
+from catalog.store.driver import Store
+from catalog.store.ingest import now_iso
+from catalog.store.schema import ENTITY
+from ontology import ONTOLOGY, NodeType
+from ontology.records import edge_id
+
+MANUAL = "manual"
+
+
+@cache
+def projection(label: str) -> str:
+    """A map projection of a node with its refs, the nodes pointing back, and its owners."""
+    node = ONTOLOGY.node(label)
+    parts = [".*", f"type: '{label}'"]
+    for ref in node.refs:
+        comprehension = f"[{ref_pattern(ref)} WHERE {label_test('m', ref.targets)} | m.id]"
+        parts.append(f"{ref.field}: {comprehension if ref.many else f'head({comprehension})'}")
+    for referrer, ref in ONTOLOGY.referrers(label):
+        if ref.reverse:
+            back = ref_pattern(ref, this="m", other="n")
+            parts.append(f"{ref.reverse}: [{back} WHERE m:{referrer.label} | {summary('m')}]")
+    if label in ONTOLOGY.rel("OWNS").targets:
+        parts.append(f"owners: [(o)-[r:OWNS]->(n) | {{id: o.id, name: o.name, type: {type_of('o')}, role: r.role}}]")
+    return "n {" + ", ".join(parts) + "}"
+
+
+def get_entity(store: Store, label: str, entity_id: str) -> dict[str, Any]:
+    return store.read(_get, label, entity_id)
+
+
+def _get(tx: ManagedTransaction, label: str, entity_id: str) -> dict[str, Any]:
+    record = tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN {projection(label)} AS entity", id=entity_id).single()
+    if record is None:
+        raise NotFound(f"No {label} with id '{entity_id}'.")
+    return record["entity"]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    filters: dict[str, Any]
+    ref_filters: dict[str, str]
+    text: str | None = None
+    sort: str = "name"
+    descending: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+def list_entities(store: Store, label: str, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
+    node = ONTOLOGY.node(label)
+    conditions, params = [], {}
+    for name, value in query.filters.items():
+        prop = next(p for p in ONTOLOGY.all_props(node) if p.name == name)
+        params[f"f_{name}"] = value
+        conditions.append(f"$f_{name} IN n.{name}" if prop.kind == "list" else f"n.{name} = $f_{name}")
+    for field, target in query.ref_filters.items():
+        ref = next(r for r in node.refs if r.field == field)
+        params[f"r_{field}"] = target
+        conditions.append(f"EXISTS {{ MATCH {ref_pattern(ref)} WHERE m.id = $r_{field} }}")
+    if query.text:
+        params["text"] = query.text.lower()
+        conditions.append("toLower(n.name) CONTAINS $text")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    order = f"n.{query.sort} {'DESC' if query.descending else 'ASC'}, n.id"
+
+    def work(tx: ManagedTransaction) -> tuple[list[dict[str, Any]], int]:
+        total = tx.run(f"MATCH (n:{label}) {where} RETURN count(n) AS total", params).single()["total"]
+        items = tx.run(
+            f"MATCH (n:{label}) {where} WITH n ORDER BY {order} SKIP $offset LIMIT $limit "
+            f"RETURN {projection(label)} AS entity",
+            params, offset=query.offset, limit=query.limit,
+        )
+        return [r["entity"] for r in items], total
+
+    return store.read(work)
+
+
+def make_id(node: NodeType, name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a"))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.encode("ascii", "ignore").decode()).strip("-")[:80]
+    return f"{node.id_prefix}-{slug or uuid.uuid4().hex[:12]}"
+
+
+def _split(node: NodeType, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    prop_names = {p.name for p in ONTOLOGY.all_props(node)}
+    ref_names = {r.field for r in node.refs}
+    return ({k: v for k, v in data.items() if k in prop_names},
+            {k: v for k, v in data.items() if k in ref_names})
+
+
+def _derive(node: NodeType, record: dict[str, Any]) -> dict[str, Any]:
+    return {p.name: p.derive(record) for p in node.props if p.derive is not None}
+
+
+def _check_unique(tx: ManagedTransaction, node: NodeType, props: dict[str, Any], entity_id: str) -> None:
+    for prop in ONTOLOGY.all_props(node):
+        value = props.get(prop.name)
+        if prop.unique and value is not None:
+            other = tx.run(f"MATCH (n:{node.label} {{{prop.name}: $value}}) WHERE n.id <> $id RETURN n.id AS id",
+                           value=value, id=entity_id).single()
+            if other:
+                raise AlreadyExists(f"{node.label} '{other['id']}' already has {prop.name} '{value}'.",
+                                    errors=[{"loc": ["body", prop.name], "msg": f"already used by '{other['id']}'"}])
+
+
+def _check_refs(tx: ManagedTransaction, node: NodeType, entity_id: str, refs: dict[str, Any]) -> None:
+    wanted = []
+    for ref in node.refs:
+        values = refs.get(ref.field)
+        for target in (values if ref.many else [values]) if values is not None else []:
+            if target == entity_id:
+                raise InvalidInput(f"'{ref.field}' cannot point at the {node.label} itself.",
+                                   errors=[{"loc": ["body", ref.field], "msg": "a node cannot refer to itself"}])
+            wanted.append({"field": ref.field, "id": target, "labels": list(ref.targets)})
+    if not wanted:
+        return
+    bad = tx.run(
+        f"UNWIND $refs AS ref OPTIONAL MATCH (m:{ENTITY} {{id: ref.id}}) WITH ref, m "
+        "WHERE m IS NULL OR none(l IN labels(m) WHERE l IN ref.labels) RETURN ref.field AS field, ref.id AS id, ref.labels AS labels",
+        refs=wanted,
+    ).data()
+    if bad:
+        errors = [{"loc": ["body", b["field"]], "msg": f"no {' or '.join(b['labels'])} with id '{b['id']}'"} for b in bad]
+        raise InvalidReference("; ".join(e["msg"] for e in errors) + ".", errors=errors)
+
+
+@cache
+def _set_ref_statement(label: str, field: str) -> str:
+    ref = next(r for r in ONTOLOGY.node(label).refs if r.field == field)
+    arrow = ref_pattern(ref, other="m").replace("[:", "[r:")
+    return f"""
+MATCH (n:{label} {{id: $id}})
+OPTIONAL MATCH {arrow} WHERE {label_test('m', ref.targets)} AND NOT m.id IN $targets
+DELETE r
+WITH DISTINCT n
+UNWIND $rows AS row
+MATCH (m:{ENTITY} {{id: row.target}})
+MERGE {arrow}
+ON CREATE SET r.id = row.id, r.first_seen = $now, r.source = '{MANUAL}', r.version = 1, r.last_modified_by = $actor
+SET r.last_seen = $now
+"""
+
+
+def _set_refs(tx: ManagedTransaction, node: NodeType, entity_id: str, refs: dict[str, Any], actor: str, now: str) -> None:
+    for ref in node.refs:
+        if ref.field not in refs:
+            continue
+        value = refs[ref.field]
+        targets = list(value) if ref.many else ([value] if value is not None else [])
+        source_target = (lambda t: (entity_id, t)) if ref.outgoing else (lambda t: (t, entity_id))
+        rows = [{"target": t, "id": edge_id(ref.rel, *source_target(t))} for t in targets]
+        tx.run(_set_ref_statement(node.label, ref.field), id=entity_id, targets=targets, rows=rows, actor=actor, now=now)
+
+
+def create_entity(store: Store, label: str, data: dict[str, Any], actor: str) -> dict[str, Any]:
+    node = ONTOLOGY.node(label)
+    props, refs = _split(node, data)
+    entity_id = data.get("id") or make_id(node, props["name"])
+    props.update(_derive(node, props))
+    now = now_iso()
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        existing = tx.run(f"MATCH (n:{ENTITY} {{id: $id}}) RETURN {type_of('n')} AS type", id=entity_id).single()
+        if existing:
+            raise AlreadyExists(f"A {existing['type']} with id '{entity_id}' exists already; give another id.",
+                                errors=[{"loc": ["body", "id"], "msg": "already in use"}])
+        _check_unique(tx, node, props, entity_id)
+        _check_refs(tx, node, entity_id, refs)
+        tx.run(
+            f"CREATE (n:{ENTITY}:{label}) SET n = $props, n.id = $id, n.first_seen = $now, n.last_seen = $now, "
+            f"n.source = '{MANUAL}', n.last_modified_by = $actor, n.version = 1, n.manual_fields = keys($props)",
+            props={k: v for k, v in props.items() if v is not None}, id=entity_id, now=now, actor=actor,
+        )
+        _set_refs(tx, node, entity_id, refs, actor, now)
+        return _get(tx, label, entity_id)
+
+    return store.write(work)
+
+
+def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any], *, replace: bool,
+                  actor: str, expected_version: int | None = None) -> dict[str, Any]:
+    """Replace (every writable field; absent means empty) or patch (only the fields given)."""
+    node = ONTOLOGY.node(label)
+    if replace:
+        writable = [p.name for p in ONTOLOGY.all_props(node) if p.derive is None]
+        data = {**{name: None for name in writable}, **data}
+    props, refs = _split(node, data)
+    for prop in ONTOLOGY.all_props(node):
+        if prop.required and prop.name in props and props[prop.name] is None:
+            raise InvalidInput(f"'{prop.name}' is required and cannot be emptied.",
+                               errors=[{"loc": ["body", prop.name], "msg": "required"}])
+    for ref in node.refs:
+        if ref.required and ref.field in refs and refs[ref.field] is None:
+            raise InvalidInput(f"'{ref.field}' is required and cannot be emptied.",
+                               errors=[{"loc": ["body", ref.field], "msg": "required"}])
+    now = now_iso()
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        current = _current(tx, label, entity_id, expected_version)
+        props.update(_derive(node, {**current, **props}))
+        _check_unique(tx, node, props, entity_id)
+        _check_refs(tx, node, entity_id, refs)
+        tx.run(
+            f"MATCH (n:{label} {{id: $id}}) SET n += $props, n.version = n.version + 1, n.last_modified_by = $actor, "
+            "n.last_seen = $now, n.manual_fields = reduce(acc = coalesce(n.manual_fields, []), k IN keys($props) | "
+            "CASE WHEN k IN acc THEN acc ELSE acc + k END)",
+            id=entity_id, props=props, actor=actor, now=now,
+        )
+        _set_refs(tx, node, entity_id, refs, actor, now)
+        return _get(tx, label, entity_id)
+
+    return store.write(work)
+
+
+def _current(tx: ManagedTransaction, label: str, entity_id: str, expected_version: int | None) -> dict[str, Any]:
+    record = tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN n {{.*}} AS n", id=entity_id).single()
+    if record is None:
+        raise NotFound(f"No {label} with id '{entity_id}'.")
+    if expected_version is not None and record["n"].get("version") != expected_version:
+        raise PreconditionFailed(f"{label} '{entity_id}' has changed since version {expected_version}; "
+                                 "read it again and reapply your change.")
+    return record["n"]
+
+
+@cache
+def _dependant_statements() -> tuple[str, ...]:
+    """One query per dependent ref: which nodes cannot exist without the nodes in $ids."""
+    statements = []
+    for node in ONTOLOGY.nodes:
+        for ref in node.refs:
+            if ref.dependent:
+                statements.append(
+                    f"MATCH {ref_pattern(ref, this='d', other='m')} WHERE d:{node.label} AND m.id IN $ids "
+                    f"RETURN DISTINCT {summary('d')} AS dependant")
+    return tuple(statements)
+
+
+def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool,
+                  expected_version: int | None = None) -> list[dict[str, Any]]:
+    """Delete a node; its dependants (transitively) block the delete unless cascade is set.
+    Returns what was deleted besides the node itself."""
+
+    def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+        _current(tx, label, entity_id, expected_version)
+        dependants: dict[str, dict[str, Any]] = {}
+        frontier = [entity_id]
+        while frontier:
+            found = [row["dependant"] for statement in _dependant_statements()
+                     for row in tx.run(statement, ids=frontier)]
+            fresh = [d for d in found if d["id"] not in dependants and d["id"] != entity_id]
+            dependants.update({d["id"]: d for d in fresh})
+            frontier = [d["id"] for d in fresh]
+        if dependants and not cascade:
+            listed = sorted(dependants.values(), key=lambda d: (d["type"], d["id"]))
+            raise HasDependants(
+                f"{len(listed)} node(s) depend on {label} '{entity_id}'; delete them first or repeat with ?cascade=true.",
+                dependants=listed)
+        tx.run(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids DETACH DELETE n", ids=[entity_id, *dependants])
+        return list(dependants.values())
+
+    return store.write(work)

@@ -1,0 +1,38 @@
+"""Constraints and indexes, derived from the ontology and created idempotently at start-up."""
+
+from __future__ import annotations
+
+from catalog.store.driver import Store
+from ontology import ONTOLOGY
+
+# Every catalog node also carries this label, so ids are unique across types and any id can
+# be looked up through one index (lineage and access take ids of any type).
+ENTITY = "Entity"
+SEARCH_INDEX = "entity_search"
+
+
+def schema_statements() -> list[str]:
+    statements = [f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
+                  f"CREATE INDEX entity_source IF NOT EXISTS FOR (n:{ENTITY}) ON (n.source)"]
+    for node in ONTOLOGY.nodes:
+        label = node.label
+        statements.append(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE")
+        for prop in ONTOLOGY.all_props(node):
+            name = f"{label.lower()}_{prop.name}"
+            if prop.unique:
+                statements.append(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop.name} IS UNIQUE")
+            elif prop.indexed:
+                statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop.name})")
+    for rel in ONTOLOGY.relationships:
+        statements.append(f"CREATE INDEX rel_{rel.type.lower()}_id IF NOT EXISTS FOR ()-[r:{rel.type}]-() ON (r.id)")
+    labels = "|".join(node.label for node in ONTOLOGY.nodes)
+    searchable = sorted({p.name for node in ONTOLOGY.nodes for p in ONTOLOGY.all_props(node) if p.searchable})
+    fields = ", ".join(f"n.{name}" for name in searchable)
+    statements.append(f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR (n:{labels}) ON EACH [{fields}]")
+    return statements
+
+
+def ensure_schema(store: Store) -> None:
+    for statement in schema_statements():
+        store.execute(statement)
+    store.execute("CALL db.awaitIndexes(300)")

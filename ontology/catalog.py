@@ -1,0 +1,320 @@
+"""The catalog's ontology: every node and relationship type, declared once.
+
+Read it as a set of tables. A node type lists its own properties and its refs (links edited as
+fields of its record); relationship types with a `path` are resources of their own in the API.
+Every node also has `id`, `name` and `description`, and every node and edge carries provenance.
+"""
+
+from __future__ import annotations
+
+from ontology import checks
+from ontology.model import NodeType, Ontology, Prop, Ref, RelType
+
+# Controlled values.
+HOSTING = ("saas", "on-premises", "iaas", "paas")
+LIFECYCLE = ("planned", "in-use", "phasing-out", "retired")
+CRITICALITY = ("low", "medium", "high", "critical")
+CONFIDENTIALITY = ("open", "internal", "confidential", "strictly-confidential")
+ORG_UNIT_LEVELS = ("etat", "avdeling", "seksjon", "enhet")
+GROUP_KINDS = ("security", "microsoft-365", "distribution", "ldap", "dynamic")
+SERVICE_ACCOUNT_KINDS = ("fint-client", "app-registration", "technical-user")
+# EU access-right vocabulary, as used by DCAT-AP-NO.
+ACCESS_RIGHTS = ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
+STORAGE_KINDS = ("datacenter", "cloud-region", "saas-vendor", "file-share", "database", "archive")
+MECHANISMS = ("fint", "api", "file-transfer", "message-queue", "svarut-fiks", "manual", "pipeline")
+INTEGRATION_STATUS = ("planned", "active", "disabled", "retired")
+LINEAGE_KINDS = ("declared", "observed")
+OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier", "databehandler", "kontaktperson")
+ACCESS_LEVELS = ("read", "write", "admin")
+
+VALID_FROM = Prop("valid_from", "date", "First day the fact holds; open when empty.")
+VALID_TO = Prop("valid_to", "date", "Last day the fact holds; open when empty.")
+
+ORGANIZATION = NodeType(
+    "Organization", "organizations", "org",
+    "A legal entity in Enhetsregisteret: the county, a municipality, a vendor.",
+    props=(
+        Prop("orgnr", required=True, unique=True, check=checks.organisasjonsnummer,
+             description="Organisasjonsnummer (9 digits, modulus-11 checked).", rdf="dct:identifier"),
+        Prop("homepage", description="Web address.", rdf="foaf:homepage"),
+    ),
+    rdf_class="org:Organization",
+)
+
+ORG_UNIT = NodeType(
+    "OrgUnit", "org-units", "unit",
+    "A unit inside an organisation: etat, avdeling, seksjon.",
+    props=(
+        Prop("level", choices=ORG_UNIT_LEVELS, description="Level in the hierarchy."),
+        Prop("code", indexed=True, description="The unit's code in the HR system."),
+    ),
+    refs=(
+        Ref("parent", "PART_OF", ("OrgUnit", "Organization"), required=True, dependent=True,
+            reverse="units", description="The unit or organisation this unit belongs to."),
+    ),
+    rdf_class="org:OrganizationalUnit",
+)
+
+PERSON = NodeType(
+    "Person", "people", "person",
+    "An employee or other person who owns, manages or uses systems and data.",
+    props=(
+        Prop("email", indexed=True, personal=True, description="E-mail address.", rdf="vcard:hasEmail"),
+        Prop("upn", indexed=True, personal=True, description="User principal name (sign-in name)."),
+        Prop("employee_id", indexed=True, personal=True, description="Employee number in the HR system."),
+        Prop("job_title", description="Position.", rdf="vcard:title"),
+        Prop("enabled", "bool", description="False for disabled accounts; they get no effective access."),
+    ),
+    refs=(
+        Ref("org_unit", "WORKS_IN", ("OrgUnit",), reverse="people", description="Where the person works."),
+    ),
+    rdf_class="foaf:Person",
+)
+
+GROUP = NodeType(
+    "Group", "groups", "group",
+    "A group of people, service accounts or other groups (Entra ID, AD, LDAP).",
+    props=(
+        Prop("kind", choices=GROUP_KINDS, description="What kind of group."),
+        Prop("external_id", indexed=True, description="Id in the directory it comes from."),
+        Prop("mail", description="Group e-mail address."),
+    ),
+    rdf_class="foaf:Group",
+)
+
+ROLE = NodeType(
+    "Role", "roles", "role",
+    "A role that carries access, such as an application role in a system.",
+    refs=(
+        Ref("system", "DEFINED_IN", ("System",), reverse="roles", description="System defining the role."),
+    ),
+    rdf_class="org:Role",
+)
+
+SERVICE_ACCOUNT = NodeType(
+    "ServiceAccount", "service-accounts", "sa",
+    "A non-human principal: a FINT client, an app registration, a technical user.",
+    props=(
+        Prop("kind", choices=SERVICE_ACCOUNT_KINDS, required=True, description="What kind of account."),
+        Prop("client_id", indexed=True, description="Client or application id."),
+        Prop("enabled", "bool", description="False for disabled accounts; they get no effective access."),
+    ),
+    refs=(
+        Ref("system", "ACTS_FOR", ("System",), reverse="service_accounts",
+            description="The system that uses this account."),
+    ),
+    rdf_class="prov:SoftwareAgent",
+)
+
+SYSTEM = NodeType(
+    "System", "systems", "system",
+    "A line-of-business system (fagsystem) or platform.",
+    props=(
+        Prop("vendor", indexed=True, searchable=True, description="Supplier of the system."),
+        Prop("hosting", choices=HOSTING, description="Hosting model."),
+        Prop("lifecycle", choices=LIFECYCLE, indexed=True, description="Lifecycle status."),
+        Prop("criticality", choices=CRITICALITY, description="How critical the system is to operations."),
+        Prop("confidentiality", choices=CONFIDENTIALITY, description="Highest confidentiality of its data."),
+        Prop("domain", indexed=True, description="Service area, such as utdanning or økonomi."),
+        Prop("url", description="Where users reach the system.", rdf="dcat:landingPage"),
+        Prop("aliases", "list", searchable=True, description="Other names the system goes by."),
+    ),
+    refs=(
+        Ref("storage_locations", "STORED_IN", ("StorageLocation",), many=True, reverse="systems",
+            description="Where the system keeps its data."),
+    ),
+    rdf_class="dcat:DataService",
+)
+
+FINT_COMPONENT = NodeType(
+    "FintComponent", "fint-components", "fint",
+    "A FINT integration component, such as utdanning-elev.",
+    props=(
+        Prop("domain", indexed=True, description="FINT domain: utdanning, administrasjon, arkiv, økonomi…"),
+        Prop("package", description="Package within the domain, such as elev."),
+        Prop("base_path", description="Path of the component in the FINT API, such as /utdanning/elev."),
+    ),
+    rdf_class="dcat:DataService",
+)
+
+DATASET = NodeType(
+    "Dataset", "datasets", "dataset",
+    "A collection of data held by a system: a register, a table, a FINT resource type.",
+    props=(
+        Prop("personal_data", "bool", description="Holds personal data (GDPR art. 4)."),
+        Prop("special_categories", "bool", description="Holds special categories of personal data (GDPR art. 9)."),
+        Prop("legal_basis", description="Legal basis for processing (behandlingsgrunnlag)."),
+        Prop("retention", description="How long the data is kept, and why."),
+        Prop("access_rights", choices=ACCESS_RIGHTS, description="EU access-right level.",
+             rdf="dct:accessRights"),
+        Prop("themes", "list", description="EU data-theme codes or LOS theme URIs.", rdf="dcat:theme"),
+        Prop("keywords", "list", searchable=True, description="Free keywords.", rdf="dcat:keyword"),
+        Prop("publish", "bool", description="Marked for publication in Felles datakatalog."),
+    ),
+    refs=(
+        Ref("system", "HOLDS", ("System", "FintComponent"), outgoing=False, dependent=True,
+            reverse="datasets", description="The system or FINT component holding the dataset."),
+        Ref("formats", "HAS_FORMAT", ("Format",), many=True, reverse="datasets",
+            description="File formats the dataset is available in."),
+        Ref("storage_locations", "STORED_IN", ("StorageLocation",), many=True, reverse="datasets",
+            description="Where the dataset is stored."),
+        Ref("derived_from", "DERIVED_FROM", ("Dataset",), many=True, reverse="derivatives",
+            description="Datasets this one is derived or copied from (declared lineage)."),
+    ),
+    rdf_class="dcat:Dataset",
+)
+
+FORMAT = NodeType(
+    "Format", "formats", "format",
+    "A file or message format.",
+    props=(
+        Prop("media_type", indexed=True, description="IANA media type, such as text/csv."),
+        Prop("file_type", description="EU file-type code, such as CSV or JSON."),
+    ),
+    rdf_class="dct:MediaTypeOrExtent",
+)
+
+STORAGE_LOCATION = NodeType(
+    "StorageLocation", "locations", "location",
+    "Where data physically lives: a data centre, a cloud region, a vendor's service.",
+    props=(
+        Prop("kind", choices=STORAGE_KINDS, description="What kind of place."),
+        Prop("provider", description="Who runs it."),
+        Prop("country", required=True, check=checks.country_code, indexed=True,
+             description="ISO 3166-1 alpha-2 country code."),
+        Prop("in_eea", "bool", derive=checks.inside_eea, indexed=True,
+             description="Inside the EU/EEA (derived from country)."),
+    ),
+    rdf_class="dct:Location",
+)
+
+INTEGRATION = NodeType(
+    "Integration", "integrations", "integration",
+    "A flow of data from one system to another.",
+    props=(
+        Prop("mechanism", choices=MECHANISMS, required=True, description="How the data moves."),
+        Prop("schedule", description="When it runs: cron, event-driven, daily…"),
+        Prop("protocol", description="Wire protocol: REST, SFTP, SOAP, AMQP…"),
+        Prop("status", choices=INTEGRATION_STATUS, description="Whether it is running."),
+        Prop("kind", choices=LINEAGE_KINDS, description="Declared as design or observed in run events."),
+        VALID_FROM,
+        VALID_TO,
+    ),
+    refs=(
+        Ref("source_system", "SENDS", ("System",), outgoing=False, required=True, dependent=True,
+            reverse="integrations_out", description="The system the data comes from."),
+        Ref("target_system", "RECEIVES", ("System",), required=True, dependent=True,
+            reverse="integrations_in", description="The system the data goes to."),
+        Ref("datasets", "CARRIES", ("Dataset",), many=True, reverse="carried_by",
+            description="Datasets the integration copies."),
+        Ref("formats", "HAS_FORMAT", ("Format",), many=True, reverse="integrations",
+            description="Formats on the wire."),
+        Ref("fint_component", "VIA", ("FintComponent",), reverse="integrations",
+            description="FINT component the flow passes through."),
+    ),
+    rdf_class="prov:Activity",
+)
+
+PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
+OWNERS = ("Person", "OrgUnit", "Organization")
+OWNED = ("System", "Dataset", "Integration", "FintComponent")
+
+OWNS = RelType(
+    "OWNS", OWNERS, OWNED,
+    "Ownership with a typed role: systemeier, systemansvarlig, dataeier, databehandler, kontaktperson.",
+    props=(
+        Prop("role", choices=OWNERSHIP_ROLES, required=True, description="The ownership role."),
+        Prop("note", description="Remark, such as the data-processing agreement's reference."),
+        VALID_FROM,
+        VALID_TO,
+    ),
+    key=("role",),
+    temporal=True,
+    path="ownerships",
+    source_field="owner_id",
+    target_field="resource_id",
+    rdf="dct:rightsHolder",
+)
+
+HAS_ACCESS = RelType(
+    "HAS_ACCESS", PRINCIPALS, ("System", "Dataset", "Role", "FintComponent"),
+    "An access grant: a principal may use a system, dataset, role or FINT component.",
+    props=(
+        Prop("level", choices=ACCESS_LEVELS, required=True, description="read < write < admin."),
+        VALID_FROM,
+        VALID_TO,
+        Prop("granted_by", description="Who approved the grant."),
+        Prop("purpose", description="Why the access is needed."),
+        Prop("legal_basis", description="Legal basis for the access."),
+    ),
+    temporal=True,
+    path="access-grants",
+    source_field="principal_id",
+    target_field="resource_id",
+)
+
+MEMBER_OF = RelType(
+    "MEMBER_OF", ("Person", "Group", "ServiceAccount"), ("Group",),
+    "Group membership; groups nest.",
+    props=(VALID_FROM, VALID_TO),
+    temporal=True,
+    path="memberships",
+    source_field="member_id",
+    target_field="group_id",
+    rdf="org:memberOf",
+)
+
+HAS_ROLE = RelType(
+    "HAS_ROLE", ("Person", "Group", "ServiceAccount"), ("Role",),
+    "A principal holds a role.",
+    props=(VALID_FROM, VALID_TO),
+    temporal=True,
+    path="role-assignments",
+    source_field="holder_id",
+    target_field="role_id",
+    rdf="org:role",
+)
+
+# Relationships edited as refs of a node.
+REF_RELATIONSHIPS = (
+    RelType("PART_OF", ("OrgUnit",), ("OrgUnit", "Organization"), "Org unit hierarchy.", rdf="org:unitOf"),
+    RelType("WORKS_IN", ("Person",), ("OrgUnit",), "Where a person works.", rdf="org:memberOf"),
+    RelType("DEFINED_IN", ("Role",), ("System",), "The system a role belongs to."),
+    RelType("ACTS_FOR", ("ServiceAccount",), ("System",), "The system a service account serves.",
+            rdf="prov:actedOnBehalfOf"),
+    RelType("STORED_IN", ("System", "Dataset"), ("StorageLocation",), "Where data lives.",
+            rdf="dct:spatial"),
+    RelType("HOLDS", ("System", "FintComponent"), ("Dataset",), "A system holds a dataset.",
+            rdf="dcat:servesDataset"),
+    RelType("HAS_FORMAT", ("Dataset", "Integration"), ("Format",), "A format in use.", rdf="dct:format"),
+    RelType("DERIVED_FROM", ("Dataset",), ("Dataset",), "A dataset derived or copied from another.",
+            props=(Prop("kind", choices=LINEAGE_KINDS, description="Declared or observed."),
+                   Prop("via", description="The job or integration that derives it.")),
+            rdf="prov:wasDerivedFrom"),
+    RelType("SENDS", ("System",), ("Integration",), "A system is the source of an integration.",
+            rdf="prov:used"),
+    RelType("RECEIVES", ("Integration",), ("System",), "An integration delivers to a system.",
+            rdf="prov:generated"),
+    RelType("CARRIES", ("Integration",), ("Dataset",), "An integration carries a dataset.",
+            rdf="prov:used"),
+    RelType("VIA", ("Integration",), ("FintComponent",), "An integration passes a FINT component."),
+)
+
+ONTOLOGY = Ontology(
+    nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
+           DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION),
+    relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
+    common_props=(
+        Prop("name", required=True, searchable=True, indexed=True, description="Display name.",
+             rdf="dct:title"),
+        Prop("description", searchable=True, description="What it is, in a sentence or two.",
+             rdf="dct:description"),
+    ),
+    provenance=(
+        Prop("source", description="'manual', or the id of the harvest source that brought the fact."),
+        Prop("first_seen", description="When the fact was first recorded (UTC, ISO 8601)."),
+        Prop("last_seen", description="When a source or an editor last confirmed it."),
+        Prop("last_modified_by", description="Who or what made the last change."),
+        Prop("version", "int", description="Increases with every change; the ETag of the record."),
+    ),
+)

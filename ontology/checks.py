@@ -1,0 +1,36 @@
+"""Validators and derivations the declarations refer to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2).
+EEA_COUNTRIES = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
+
+_ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def organisasjonsnummer(value: str) -> str:
+    """Enhetsregisteret's organisation number: nine digits, the last a modulus-11 check digit."""
+    digits = value.replace(" ", "")
+    if len(digits) != 9 or not digits.isdigit():
+        raise ValueError("an organisasjonsnummer has exactly nine digits")
+    remainder = sum(int(d) * w for d, w in zip(digits, _ORGNR_WEIGHTS)) % 11
+    check = 0 if remainder == 0 else 11 - remainder
+    if check == 10 or check != int(digits[8]):
+        raise ValueError("the check digit of this organisasjonsnummer is wrong")
+    return digits
+
+
+def country_code(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError("use a two-letter ISO 3166-1 country code, such as NO or IE")
+    return code
+
+
+def inside_eea(record: dict[str, Any]) -> bool | None:
+    country = record.get("country")
+    return None if country is None else country in EEA_COUNTRIES

@@ -1,0 +1,127 @@
+"""The building blocks of the ontology: how a node type, a property, a reference and a
+relationship type are declared.
+
+Everything that knows the shape of the graph — Neo4j constraints and indexes, the ingest
+statements, the API models, the RDF vocabulary — reads these declarations; nothing repeats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+PropKind = Literal["str", "int", "bool", "date", "list"]
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A typed property of a node or relationship."""
+
+    name: str
+    kind: PropKind = "str"
+    description: str = ""
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    unique: bool = False
+    indexed: bool = False
+    # Part of the full-text search index.
+    searchable: bool = False
+    # A personal-data detail: shown only to roles allowed to see personal data.
+    personal: bool = False
+    pattern: str | None = None
+    # Extra validation beyond kind/choices/pattern; returns the (possibly normalised) value.
+    check: Callable[[Any], Any] | None = None
+    # Derived from other properties on every write; never accepted from a client.
+    derive: Callable[[dict[str, Any]], Any] | None = None
+    rdf: str | None = None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link that belongs to a node's own record: stored as a relationship, edited as a field.
+
+    `outgoing` tells the stored direction seen from the node that declares the ref, so that a
+    dataset's `system` field is stored as (System)-[:HOLDS]->(Dataset).
+    """
+
+    field: str
+    rel: str
+    targets: tuple[str, ...]
+    outgoing: bool = True
+    many: bool = False
+    required: bool = False
+    # The declaring node cannot exist without its target: deleting the target needs cascade.
+    dependent: bool = False
+    # Name under which the target's page lists the nodes that point at it ("datasets").
+    reverse: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    path: str
+    id_prefix: str
+    description: str
+    props: tuple[Prop, ...] = ()
+    refs: tuple[Ref, ...] = ()
+    rdf_class: str | None = None
+
+    def prop(self, name: str) -> Prop:
+        return next(p for p in self.props if p.name == name)
+
+    @property
+    def prop_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.props)
+
+
+@dataclass(frozen=True)
+class RelType:
+    """A relationship type. Those with a `path` are resources of their own in the API
+    (ownerships, access grants, memberships); the others are edited through a node's refs."""
+
+    type: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    description: str
+    props: tuple[Prop, ...] = ()
+    # Properties that tell parallel edges between the same two nodes apart (an ownership role).
+    key: tuple[str, ...] = ()
+    # Whether valid_from/valid_to bound the edge in time (point-in-time queries read them).
+    temporal: bool = False
+    path: str | None = None
+    source_field: str = "source_id"
+    target_field: str = "target_id"
+    rdf: str | None = None
+
+    def prop(self, name: str) -> Prop:
+        return next(p for p in self.props if p.name == name)
+
+
+@dataclass(frozen=True)
+class Ontology:
+    nodes: tuple[NodeType, ...]
+    relationships: tuple[RelType, ...]
+    # Properties every node carries besides its own.
+    common_props: tuple[Prop, ...] = field(default=())
+    # Read-only provenance every node and edge carries.
+    provenance: tuple[Prop, ...] = field(default=())
+
+    def node(self, label: str) -> NodeType:
+        for node in self.nodes:
+            if node.label == label:
+                return node
+        raise KeyError(label)
+
+    def rel(self, rel_type: str) -> RelType:
+        for rel in self.relationships:
+            if rel.type == rel_type:
+                return rel
+        raise KeyError(rel_type)
+
+    def all_props(self, node: NodeType) -> tuple[Prop, ...]:
+        return self.common_props + node.props
+
+    def referrers(self, label: str) -> list[tuple[NodeType, Ref]]:
+        """Every (node type, ref) whose ref can point at `label`."""
+        return [(n, r) for n in self.nodes for r in n.refs if label in r.targets]
