@@ -14,7 +14,8 @@ _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 
 
 def lucene_query(text: str) -> str | None:
-    words = [_LUCENE_SPECIAL.sub(r"\\\1", word) for word in text.split()]
+    # Lower case, so that AND, OR and NOT are searched as words rather than read as operators.
+    words = [_LUCENE_SPECIAL.sub(r"\\\1", word) for word in text.lower().split()]
     words = [w for w in words if w.strip("\\")]
     # Each word matches as typed or as the start of a longer word.
     return " AND ".join(f"({w} OR {w}*)" for w in words) or None

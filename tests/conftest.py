@@ -1,0 +1,74 @@
+"""A real Neo4j for the tests: NEO4J_URI if set; else testcontainers' Neo4j when a Docker
+engine answers; else the project's local embedded Neo4j on its own port and data directory.
+Tests wipe the database they are given, so never point NEO4J_URI at data you want to keep."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import GraphDatabase
+
+from catalog.api.app import create_app
+from catalog.local_neo4j import LocalNeo4j
+from catalog.store.driver import Store
+from catalog.store.schema import ensure_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TEST_PORT = int(os.environ.get("CATALOG_TEST_NEO4J_PORT", "7688"))
+
+
+def _docker_answers() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[tuple[str, tuple[str, str] | None]]:
+    if os.environ.get("NEO4J_URI"):
+        password = os.environ.get("NEO4J_PASSWORD")
+        yield os.environ["NEO4J_URI"], (os.environ.get("NEO4J_USER", "neo4j"), password) if password else None
+    elif _docker_answers():
+        from testcontainers.neo4j import Neo4jContainer
+
+        with Neo4jContainer("neo4j:5.26-community") as container:
+            yield container.get_connection_url(), (container.username, container.password)
+    else:
+        local = LocalNeo4j(ROOT / ".data" / "neo4j-test", TEST_PORT, heap="1g")
+        already_running = local.status().running
+        yield local.start().uri, None
+        if not already_running:
+            local.stop()
+
+
+@pytest.fixture(scope="session")
+def store(neo4j_server) -> Iterator[Store]:
+    uri, auth = neo4j_server
+    store = Store(GraphDatabase.driver(uri, auth=auth), os.environ.get("NEO4J_DATABASE", "neo4j"), timeout=60)
+    ensure_schema(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clean_store(store: Store) -> Store:
+    store.execute("MATCH (n) DETACH DELETE n")
+    return store
+
+
+@pytest.fixture(scope="session")
+def session_client(store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(store), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(session_client: TestClient, clean_store: Store) -> TestClient:
+    return session_client

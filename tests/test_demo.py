@@ -1,0 +1,47 @@
+"""The demo county loads, is big enough to be realistic, and loading twice leaves the same graph."""
+
+from __future__ import annotations
+
+from catalog.demo.load import load
+
+VOLATILE = {"last_seen", "run_id"}
+
+
+def _snapshot(store) -> tuple[list, list]:
+    nodes = store.rows("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props ORDER BY n.id")
+    edges = store.rows("MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS type, properties(r) AS props, b.id AS b "
+                       "ORDER BY a, type, b, r.id")
+    strip = lambda row: {**row, "props": {k: v for k, v in row["props"].items() if k not in VOLATILE}}  # noqa: E731
+    return [strip(n) for n in nodes], [strip(e) for e in edges]
+
+
+def test_demo_loads_twice_to_the_same_graph(clean_store):
+    first = load(clean_store)
+    snapshot = _snapshot(clean_store)
+    again = load(clean_store)
+    assert first.created > 0 and again.created == 0 and again.updated == 0
+    assert _snapshot(clean_store) == snapshot
+
+
+def test_demo_county_is_realistic_and_has_deliberate_gaps(clean_store, session_client):
+    load(clean_store)
+    api = session_client
+    assert api.get("/api/v1/systems").json()["total"] >= 40
+    assert api.get("/api/v1/people").json()["total"] >= 200
+    county = api.get("/api/v1/organizations/org-eksempel-fylkeskommune").json()
+    assert county["orgnr"] == "921000006" and len(county["units"]) >= 5
+    names = {s["name"] for s in api.get("/api/v1/systems", params={"limit": 500}).json()["items"]}
+    assert {"Visma InSchool", "Visma Enterprise HRM", "Public 360", "Unit4 ERP", "Feide", "Microsoft Entra ID",
+            "VIGO", "Acos WebSak"} <= names
+    outside = api.get("/api/v1/locations", params={"in_eea": "false"}).json()["items"]
+    assert outside and all(loc["country"] not in ("NO", "SE", "NL") for loc in outside)
+    assert api.get("/api/v1/fint-components").json()["total"] >= 8
+    inschool = api.get("/api/v1/systems/system-visma-inschool").json()
+    assert {o["role"] for o in inschool["owners"]} >= {"systemeier", "systemansvarlig", "databehandler"}
+    assert len(inschool["integrations_out"]) >= 8
+    without_owner = [s for s in api.get("/api/v1/systems", params={"limit": 500}).json()["items"]
+                     if "systemeier" not in {o["role"] for o in s["owners"]}]
+    assert without_owner
+    no_basis = [d for d in api.get("/api/v1/datasets", params={"personal_data": "true", "limit": 500}).json()["items"]
+                if not d["legal_basis"]]
+    assert no_basis
