@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from neo4j import GraphDatabase
 
 from catalog.api.app import create_app
 from catalog.local_neo4j import LocalNeo4j
-from catalog.store.driver import Store
+from catalog.store.driver import Store, make_driver
 from catalog.store.schema import ensure_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +50,7 @@ def neo4j_server() -> Iterator[tuple[str, tuple[str, str] | None]]:
 @pytest.fixture(scope="session")
 def store(neo4j_server) -> Iterator[Store]:
     uri, auth = neo4j_server
-    store = Store(GraphDatabase.driver(uri, auth=auth), os.environ.get("NEO4J_DATABASE", "neo4j"), timeout=60)
+    store = Store(make_driver(uri, auth), os.environ.get("NEO4J_DATABASE", "neo4j"), timeout=60)
     ensure_schema(store)
     yield store
     store.close()

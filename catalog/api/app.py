@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from catalog.api import problems
-from catalog.api.routes import search
+from catalog.api.routes import queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
 from catalog.settings import get_settings
@@ -46,6 +46,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         if rel.path:
             api.include_router(relation_router(rel))
     api.include_router(search.router)
+    api.include_router(queries.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")

@@ -26,3 +26,9 @@ def ref_pattern(ref: Ref, this: str = "n", other: str = "m") -> str:
     if ref.outgoing:
         return f"({this})-[:{ref.rel}]->({other})"
     return f"({this})<-[:{ref.rel}]-({other})"
+
+
+def valid_at(variable: str) -> str:
+    """True when the edge or node holds on the date $as_of (open ends count as always)."""
+    return (f"({variable}.valid_from IS NULL OR {variable}.valid_from <= $as_of) AND "
+            f"({variable}.valid_to IS NULL OR {variable}.valid_to >= $as_of)")

@@ -22,6 +22,11 @@ def local_neo4j(settings: Settings) -> LocalNeo4j:
                       settings.local_neo4j_heap, settings.local_neo4j_page_cache_mb)
 
 
+def make_driver(uri: str, auth: tuple[str, str] | None) -> neo4j.Driver:
+    # Schema-less lookups of properties some graphs lack yet are expected, not worth a warning.
+    return GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+
+
 class Store:
     """A driver plus the database name; every store module takes one."""
 
@@ -34,9 +39,9 @@ class Store:
     def connect(cls, settings: Settings) -> "Store":
         if settings.neo4j_uri:
             auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
-            driver = GraphDatabase.driver(settings.neo4j_uri, auth=auth)
+            driver = make_driver(settings.neo4j_uri, auth)
         else:
-            driver = GraphDatabase.driver(local_neo4j(settings).start().uri, auth=None)
+            driver = make_driver(local_neo4j(settings).start().uri, None)
         return cls(driver, settings.neo4j_database, settings.query_timeout_seconds)
 
     def close(self) -> None:

@@ -1,0 +1,101 @@
+"""Lineage, impact, effective access and governance reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Query, Response
+
+from catalog.api import models
+from catalog.api.deps import StoreDep
+from catalog.errors import NotFound
+from catalog.services import access, lineage, reports
+
+router = APIRouter(tags=["lineage, access and reports"])
+
+AsOf = Annotated[Optional[date], Query(description="Answer as of this day (YYYY-MM-DD); today when left out.")]
+
+
+def _day(as_of: date | None) -> date:
+    return as_of or date.today()
+
+
+@router.get("/lineage/{node_id}", response_model=models.LineageGraph, operation_id="lineage")
+def get_lineage(node_id: str, store: StoreDep, as_of: AsOf = None,
+                direction: Literal["upstream", "downstream", "both"] = "both",
+                depth: Annotated[int, Query(ge=1, le=lineage.MAX_DEPTH)] = lineage.DEFAULT_DEPTH) -> dict:
+    day = _day(as_of)
+    result = lineage.traverse(store, node_id, direction, depth, day)
+    nodes = [{**node, "distance": result.distance[node_id_]} for node_id_, node in result.nodes.items()]
+    return {"root": result.root, "direction": direction, "depth": depth, "as_of": day,
+            "nodes": sorted(nodes, key=lambda n: (n["distance"], n["id"])),
+            "edges": sorted(result.edges.values(), key=lambda e: (e["source"], e["target"], e["type"], e["via"] or "")),
+            "truncated": result.truncated}
+
+
+@router.get("/impact/{node_id}", response_model=models.Impact, operation_id="impact")
+def get_impact(node_id: str, store: StoreDep, as_of: AsOf = None) -> dict:
+    return lineage.impact(store, node_id, _day(as_of))
+
+
+@router.get("/access/who", response_model=models.WhoHasAccess, operation_id="who_has_access")
+def who_has_access(store: StoreDep, resource: Annotated[str, Query(min_length=1, max_length=200)], as_of: AsOf = None,
+                   level: Optional[models.Level] = None, include_lineage: bool = False,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: Optional[str] = None) -> dict:
+    day, offset = _day(as_of), access.decode_cursor(cursor)
+    result = access.who_has_access(store, resource, day, include_lineage, level)
+    page = result.principals[offset:offset + limit]
+    more = offset + limit < len(result.principals)
+    return {"resource": result.resource, "as_of": day, "include_lineage": include_lineage,
+            "total": len(result.principals), "limit": limit, "principals": [p.as_dict() for p in page],
+            "next_cursor": access.encode_cursor(offset + limit) if more else None, "truncated": result.truncated}
+
+
+@router.get("/access/what", response_model=models.WhatCanReach, operation_id="what_can_principal_reach")
+def what_can_reach(store: StoreDep, principal: Annotated[str, Query(min_length=1, max_length=200)],
+                   as_of: AsOf = None) -> dict:
+    day = _day(as_of)
+    node, reached, truncated = access.what_can_reach(store, principal, day)
+    return {"principal": node, "as_of": day, "total": len(reached), "resources": [r.as_dict() for r in reached],
+            "truncated": truncated}
+
+
+@router.get("/access/path", response_model=models.AccessPaths, operation_id="access_paths")
+def access_paths(store: StoreDep, principal: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
+                 resource: Annotated[str, Query(alias="to", min_length=1, max_length=200)], as_of: AsOf = None) -> dict:
+    day = _day(as_of)
+    node, target, reach = access.paths_between(store, principal, resource, day)
+    return {"principal": node, "resource": target, "as_of": day,
+            "level": reach.level if reach else None, "paths": reach.paths if reach else []}
+
+
+@router.get("/reports", response_model=list[models.ReportInfo], operation_id="list_reports")
+def list_reports() -> list[dict]:
+    return [{"name": name, "title": r.title, "description": r.description, "columns": list(r.columns)}
+            for name, r in reports.REPORTS.items()]
+
+
+@router.get("/reports/{name}", response_model=models.ReportResult, operation_id="report",
+            responses={200: {"content": {"text/csv": {}, reports.XLSX: {}}}})
+def get_report(name: str, store: StoreDep, as_of: AsOf = None,
+               format: Literal["json", "csv", "xlsx"] = "json",
+               days: Annotated[int, Query(ge=1, le=3650, description="For `stale`: not seen for this many days.")] = 30,
+               resource: Annotated[Optional[str], Query(max_length=200, description="For `access-review`.")] = None):
+    report = reports.REPORTS.get(name)
+    if report is None:
+        raise NotFound(f"No report named '{name}'; there are: {', '.join(reports.REPORTS)}.")
+    day = _day(as_of)
+    rows = report.rows(store, reports.ReportParams(day, days, resource))
+    generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    filename = f"{name}-{day.isoformat()}"
+    if format == "csv":
+        return Response(reports.to_csv(report, rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    if format == "xlsx":
+        subtitle = f"As of {day.isoformat()}, generated {generated}" + (f", resource {resource}" if resource else "")
+        return Response(reports.to_xlsx(report, rows, subtitle), media_type=reports.XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    parameters = {k: v for k, v in {"days": days if name == "stale" else None, "resource": resource}.items() if v}
+    return {"name": name, "title": report.title, "description": report.description, "columns": list(report.columns),
+            "as_of": day, "generated": generated, "parameters": parameters, "rows": rows}

@@ -1,0 +1,206 @@
+"""Effective access: who can reach a resource, what a principal can reach, and why.
+
+A person or service account reaches a resource through a grant on it, held directly, through
+nested groups, or through roles (held directly or through groups). A grant on a system or FINT
+component covers the datasets it holds. The effective level is the highest over all paths.
+With include_lineage, whoever can read a downstream copy of a dataset (a system an integration
+carries it to, or a dataset derived from it) also reaches the dataset, through that hop.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from catalog.errors import InvalidInput, NotFound
+from catalog.services.paths import Found, Node, Walk, clean, search
+from catalog.store import access as access_store
+from catalog.store.lineage import summaries
+
+LEVELS = ("read", "write", "admin")
+PRINCIPAL_TYPES = ("Person", "ServiceAccount")
+RESOURCE_TYPES = ("System", "Dataset", "FintComponent", "Role")
+HOLDER_TYPES = ("System", "FintComponent")
+MAX_COPY_HOPS = 25
+
+
+def rank(level: str | None) -> int:
+    return LEVELS.index(level) if level in LEVELS else -1
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One principal's (or resource's) effective access, with up to three explaining paths."""
+
+    node: Node
+    level: str
+    paths: list[list[dict[str, Any]]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**clean(self.node), "level": self.level, "paths": self.paths}
+
+
+def _node(store, node_id: str, types: tuple[str, ...], what: str) -> Node:
+    node = summaries(store, [node_id]).get(node_id)
+    if node is None:
+        raise NotFound(f"No node with id '{node_id}'.")
+    if node["type"] not in types:
+        raise InvalidInput(f"'{node_id}' is a {node['type']}; {what} must be one of: {', '.join(types)}.",
+                           errors=[{"loc": ["query", what], "msg": f"must be one of {', '.join(types)}"}])
+    return node
+
+
+def _targets(store, resource: Node, as_of: date, include_lineage: bool) -> dict[str, tuple]:
+    """Every node whose grants reach the resource, each with its shortest path to the resource.
+
+    A breadth-first search over states (node, dataset whose content it has): a dataset passes
+    to the systems holding it; with include_lineage also to the systems an integration carries
+    it to from there, and to datasets derived from it.
+    """
+    targets: dict[str, tuple] = {resource["id"]: (resource,)}
+    if resource["type"] != "Dataset":
+        return targets
+    seen = {(resource["id"], resource["id"])}
+    level = [(resource, resource["id"], (resource,))]
+    for _ in range(MAX_COPY_HOPS):
+        found: list[tuple[Node, str, tuple]] = []
+        datasets = {state[0]["id"]: state for state in level if state[0]["type"] == "Dataset"}
+        for row in access_store.holders(store, list(datasets)):
+            node, context, path = datasets[row["dataset"]]
+            found.append((row["holder"], context, (row["holder"], {"relationship": "HOLDS"}, *path)))
+        if include_lineage:
+            found += _lineage_hops(store, level, datasets, as_of)
+        level = []
+        for node, context, path in found:
+            if (node["id"], context) not in seen:
+                seen.add((node["id"], context))
+                targets.setdefault(node["id"], path)
+                level.append((node, context, path))
+        if not level:
+            break
+    return targets
+
+
+def _lineage_hops(store, level: list, datasets: dict, as_of: date) -> list[tuple[Node, str, tuple]]:
+    hops = []
+    systems_by_context: dict[str, dict[str, tuple]] = defaultdict(dict)
+    for node, context, path in level:
+        if node["type"] in HOLDER_TYPES:
+            systems_by_context[context][node["id"]] = path
+    for context, systems in systems_by_context.items():
+        for row in access_store.copies(store, context, list(systems), as_of):
+            hop = {"relationship": "COPY_OF", "via": row["integration"]["id"], "via_name": row["integration"]["name"],
+                   "dataset": context}
+            hops.append((row["system"], context, (row["system"], hop, *systems[row["from_system"]])))
+    for dataset_id, (_, _, path) in datasets.items():
+        for row in access_store.derivatives(store, dataset_id):
+            hop = {"relationship": "DERIVED_FROM", "via": row["via"], "kind": row["kind"]}
+            hops.append((row["dataset"], row["dataset"]["id"], (row["dataset"], hop, *path)))
+    return hops
+
+
+def _incoming(store, as_of: date):
+    def neighbours(ids: list[str]) -> dict[str, list]:
+        grouped: dict[str, list] = defaultdict(list)
+        for row in access_store.incoming(store, ids, as_of):
+            grouped[row["target"]].append((row["source"], row["edge"]))
+        return grouped
+
+    return neighbours
+
+
+def _outgoing(store, as_of: date):
+    def neighbours(ids: list[str]) -> dict[str, list]:
+        grouped: dict[str, list] = defaultdict(list)
+        for row in access_store.outgoing(store, ids, as_of):
+            grouped[row["source"]].append((row["target"], row["edge"]))
+        return grouped
+
+    return neighbours
+
+
+def _backward(walk: Walk, node: Node, edge: dict) -> Walk | None:
+    if walk.head["type"] in PRINCIPAL_TYPES or node.get("enabled") is False:
+        return None  # a person or service account is where a path starts; disabled accounts reach nothing
+    if walk.level is None:  # the edge into a resource is the grant that sets the level
+        level = edge.get("level") or "read"
+    else:
+        level = walk.level
+    return Walk((clean(node), clean(edge), *walk.path), level, node)
+
+
+def _forward(walk: Walk, node: Node, edge: dict) -> Walk | None:
+    level = walk.level
+    if edge["relationship"] == "HAS_ACCESS" and node["type"] != "Role":
+        level = edge.get("level") or "read"
+    elif walk.head["type"] in RESOURCE_TYPES[:3]:
+        if edge["relationship"] != "HOLDS":
+            return None
+    elif level is not None:
+        return None
+    return Walk((*walk.path, clean(edge), clean(node)), level, node)
+
+
+def _best(found: Found, node_types: tuple[str, ...]) -> dict[str, Reach]:
+    best: dict[str, Reach] = {}
+    for (node_id, level), walks in found.walks.items():
+        node = walks[0].head
+        if level is None or node["type"] not in node_types or node.get("enabled") is False:
+            continue
+        if node_id not in best or rank(level) > rank(best[node_id].level):
+            best[node_id] = Reach(node, level, [list(w.path) for w in walks])
+    return best
+
+
+@dataclass(frozen=True)
+class WhoHasAccess:
+    resource: Node
+    principals: list[Reach]
+    truncated: bool
+
+
+def who_has_access(store, resource_id: str, as_of: date, include_lineage: bool = False,
+                   min_level: str | None = None) -> WhoHasAccess:
+    resource = _node(store, resource_id, RESOURCE_TYPES, "resource")
+    targets = _targets(store, resource, as_of, include_lineage)
+    seeds = [Walk(path, None, path[0]) for path in targets.values()]
+    found = search(seeds, _incoming(store, as_of), _backward)
+    reached = _best(found, PRINCIPAL_TYPES)
+    principals = sorted((r for r in reached.values() if rank(r.level) >= rank(min_level)),
+                        key=lambda r: ((r.node.get("name") or "").lower(), r.node["id"]))
+    return WhoHasAccess(clean(resource), principals, found.truncated)
+
+
+def what_can_reach(store, principal_id: str, as_of: date) -> tuple[Node, list[Reach], bool]:
+    principal = _node(store, principal_id, PRINCIPAL_TYPES + ("Group", "Role"), "principal")
+    if principal.get("enabled") is False:
+        return clean(principal), [], False
+    found = search([Walk((clean(principal),), None, principal)], _outgoing(store, as_of), _forward)
+    reached = _best(found, RESOURCE_TYPES[:3])
+    ordered = sorted(reached.values(), key=lambda r: (r.node["type"], (r.node.get("name") or "").lower(), r.node["id"]))
+    return clean(principal), ordered, found.truncated
+
+
+def paths_between(store, principal_id: str, resource_id: str, as_of: date) -> tuple[Node, Node, Reach | None]:
+    principal, reached, _ = what_can_reach(store, principal_id, as_of)
+    resource = _node(store, resource_id, RESOURCE_TYPES, "resource")
+    return principal, clean(resource), next((r for r in reached if r.node["id"] == resource_id), None)
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        if kind == "offset" and value.isdigit():
+            return int(value)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidInput("The cursor is not one this API gave out.", errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}])

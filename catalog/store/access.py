@@ -1,0 +1,66 @@
+"""The edges effective access is made of, fetched a frontier at a time.
+
+Holding edges lead from a principal towards what it can use: MEMBER_OF (into groups, nested),
+HAS_ROLE and HAS_ACCESS into roles. Grant edges are HAS_ACCESS into systems, datasets and FINT
+components; a holder (system or FINT component) passes its grants on to the datasets it holds.
+Only edges valid on $as_of count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from catalog.store.cypher import summary, valid_at
+from catalog.store.driver import Store
+from catalog.store.schema import ENTITY
+
+_ACCESS_RELS = "MEMBER_OF|HAS_ROLE|HAS_ACCESS"
+_PRINCIPALS = "(s:Person OR s:Group OR s:Role OR s:ServiceAccount)"
+_EDGE = "r {relationship: type(r), .id, .level, .valid_from, .valid_to, .granted_by, .purpose}"
+_NODE = "{id: x.id, name: x.name, type: head([l IN labels(x) WHERE l <> 'Entity']), enabled: x.enabled}"
+
+
+def incoming(store: Store, ids: list[str], as_of: date) -> list[dict[str, Any]]:
+    """Edges into the given nodes from principals, groups and roles: who reaches them in one hop."""
+    return store.rows(
+        f"UNWIND $ids AS id MATCH (t:{ENTITY} {{id: id}})<-[r:{_ACCESS_RELS}]-(s) "
+        f"WHERE {_PRINCIPALS} AND {valid_at('r')} WITH id, r, s AS x "
+        f"RETURN id AS target, {_NODE} AS source, {_EDGE} AS edge",
+        ids=ids, as_of=as_of.isoformat())
+
+
+def outgoing(store: Store, ids: list[str], as_of: date) -> list[dict[str, Any]]:
+    """Edges out of the given nodes: memberships, roles, grants, and datasets a granted holder holds."""
+    return store.rows(
+        f"UNWIND $ids AS id MATCH (s:{ENTITY} {{id: id}}) CALL {{ "
+        f"  WITH s MATCH (s)-[r:{_ACCESS_RELS}]->(x) WHERE {valid_at('r')} "
+        f"  RETURN x, {_EDGE} AS edge "
+        f"  UNION WITH s MATCH (s)-[r:HOLDS]->(x:Dataset) WHERE s:System OR s:FintComponent "
+        f"  RETURN x, {{relationship: 'HOLDS'}} AS edge }} "
+        f"RETURN id AS source, {_NODE} AS target, edge",
+        ids=ids, as_of=as_of.isoformat())
+
+
+def holders(store: Store, dataset_ids: list[str]) -> list[dict[str, Any]]:
+    """The systems and FINT components holding each dataset: their grants cover it."""
+    return store.rows(
+        f"UNWIND $ids AS id MATCH (h)-[:HOLDS]->(d:Dataset {{id: id}}) WHERE h:System OR h:FintComponent "
+        f"RETURN id AS dataset, {summary('h')} AS holder", ids=dataset_ids)
+
+
+def copies(store: Store, dataset_id: str, present_at: list[str], as_of: date) -> list[dict[str, Any]]:
+    """Integrations valid on $as_of that carry the dataset out of systems where it is present."""
+    return store.rows(
+        "MATCH (s:System)-[:SENDS]->(i:Integration)-[:CARRIES]->(:Dataset {id: $dataset}), "
+        f"(i)-[:RECEIVES]->(t:System) WHERE s.id IN $present AND {valid_at('i')} "
+        f"RETURN s.id AS from_system, i {{.id, .name}} AS integration, {summary('t')} AS system",
+        dataset=dataset_id, present=present_at, as_of=as_of.isoformat())
+
+
+def derivatives(store: Store, dataset_id: str) -> list[dict[str, Any]]:
+    """Datasets derived or copied from the dataset."""
+    return store.rows(
+        f"MATCH (d:Dataset)-[r:DERIVED_FROM]->(:Dataset {{id: $dataset}}) "
+        f"RETURN {summary('d')} AS dataset, r.via AS via, coalesce(r.kind, 'declared') AS kind",
+        dataset=dataset_id)
