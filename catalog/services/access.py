@@ -166,7 +166,7 @@ def who_has_access(store, resource_id: str, as_of: date, include_lineage: bool =
                    min_level: str | None = None) -> WhoHasAccess:
     resource = _node(store, resource_id, RESOURCE_TYPES, "resource")
     targets = _targets(store, resource, as_of, include_lineage)
-    seeds = [Walk(path, None, path[0]) for path in targets.values()]
+    seeds = [Walk(tuple(clean(step) for step in path), None, path[0]) for path in targets.values()]
     found = search(seeds, _incoming(store, as_of), _backward)
     reached = _best(found, PRINCIPAL_TYPES)
     principals = sorted((r for r in reached.values() if rank(r.level) >= rank(min_level)),
