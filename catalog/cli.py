@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
@@ -38,7 +40,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 @app.command("load-demo")
 def load_demo() -> None:
     """Load the demo county (Eksempel fylkeskommune). Loading twice leaves the same graph."""
-    from catalog.demo.load import load
+    from catalog.demo.load import edit_and_harvest, load
     from catalog.store.schema import ensure_schema
 
     try:
@@ -48,9 +50,78 @@ def load_demo() -> None:
     try:
         ensure_schema(store)
         counts = load(store)
+        console.print(f"Demo county loaded: {counts.written} facts ({counts.created} new, {counts.updated} changed).")
+        for run in edit_and_harvest(store):
+            console.print(f"Harvested {run['source']}: {run['status']}, {run.get('created', 0)} new, "
+                          f"{run.get('updated', 0)} changed, {run.get('conflicts', 0)} conflict(s), "
+                          f"{run.get('rows_skipped', 0)} row(s) skipped")
     finally:
         store.close()
-    console.print(f"Demo county loaded: {counts.written} facts ({counts.created} new, {counts.updated} changed).")
+
+
+@app.command()
+def harvest(
+    source: str = typer.Argument(None, help="Id of a source in sources.yaml."),
+    all_sources: bool = typer.Option(False, "--all", help="Harvest every configured source."),
+    sources_file: Path = typer.Option(None, "--sources", help="Another sources.yaml."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    allow_mass_delete: bool = typer.Option(False, "--allow-mass-delete", help="Confirm a large cleanup."),
+) -> None:
+    """Harvest one source, or all of them; exits non-zero when a run fails or is held."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from catalog.services.harvest import configured_sources
+    from catalog.store.schema import ensure_schema
+    from connectors.framework import run_source
+
+    settings = get_settings()
+    if sources_file:
+        settings = settings.model_copy(update={"sources_file": sources_file})
+    try:
+        configured = configured_sources(settings)
+    except (OSError, ValueError) as error:
+        _fail(f"cannot read {settings.sources_file}: {error}")
+    if all_sources == bool(source):
+        _fail("name one source, or give --all")
+    chosen = list(configured.sources.values()) if all_sources else [configured.sources.get(source)]
+    if None in chosen:
+        _fail(f"no source '{source}' in {configured.path}; configured: {', '.join(configured.sources) or 'none'}")
+    chosen = [s for s in chosen if s.connector != "openlineage"]  # pushed to the API, not harvested
+    try:
+        store = Store.connect(settings)
+    except LocalNeo4jError as error:
+        _fail(str(error))
+    runs = []
+    try:
+        ensure_schema(store)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+            for entry in chosen:
+                task = bar.add_task(entry.id, total=None)
+                runs.append(run_source(store, entry, configured.path.parent, dry_run=dry_run,
+                                       allow_mass_delete=allow_mass_delete,
+                                       progress=lambda stage, t=task, e=entry: bar.update(t, description=f"{e.id}: {stage}")))
+                bar.update(task, description=f"{entry.id}: {runs[-1]['status']}", total=1, completed=1)
+    finally:
+        store.close()
+    for run in runs:
+        table = Table(title=f"{run['source']} — {run['status']}{' (dry run)' if dry_run else ''}")
+        for column in ("type", "created", "updated", "unchanged", "would delete"):
+            table.add_column(column, justify="left" if column == "type" else "right")
+        for fact_type, counts in sorted(run.get("diff", {}).items()):
+            table.add_row(fact_type, *(str(counts.get(k, 0)) for k in ("created", "updated", "unchanged", "would_delete")))
+        table.add_row("total", *(str(run.get(k) or 0) for k in ("created", "updated", "unchanged", "would_delete")),
+                      style="bold")
+        console.print(table)
+        if run.get("deleted"):
+            console.print(f"deleted {run['deleted']} fact(s) no longer in the source")
+        if run["status"] == "needs-confirmation":
+            console.print(f"[yellow]held:[/yellow] {run['would_delete']} fact(s) would go, more than the source's "
+                          "limit; nothing was deleted. Rerun with --allow-mass-delete to confirm.")
+        for error in run.get("errors", [])[:20]:
+            console.print(f"[red]•[/red] {error}")
+    if any(run["status"] in ("failed", "needs-confirmation") for run in runs):
+        raise typer.Exit(2)
 
 
 @neo4j_app.command()

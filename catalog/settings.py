@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     local_neo4j_heap: str = "768m"
     local_neo4j_page_cache_mb: int = 256
 
+    # The harvest sources (see sources.yaml in the README).
+    sources_file: Path = Path("sources.yaml")
+
     # Upper bound for any one query the API runs, so no request can hang the server.
     query_timeout_seconds: float = 15.0
 

@@ -1,0 +1,10 @@
+"""Connectors: each reads one kind of source and turns it into ontology records."""
+
+from connectors.framework import Connector
+from connectors.inventory import InventoryConnector
+from connectors.openlineage import OpenLineageConnector
+from connectors.sql import SqlConnector
+
+REGISTRY: dict[str, type[Connector]] = {
+    connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector)
+}

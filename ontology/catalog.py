@@ -38,6 +38,7 @@ ORGANIZATION = NodeType(
              description="Organisasjonsnummer (9 digits, modulus-11 checked).", rdf="dct:identifier"),
         Prop("homepage", description="Web address.", rdf="foaf:homepage"),
     ),
+    match_on=("orgnr",),
     rdf_class="org:Organization",
 )
 
@@ -52,6 +53,7 @@ ORG_UNIT = NodeType(
         Ref("parent", "PART_OF", ("OrgUnit", "Organization"), required=True, dependent=True,
             reverse="units", description="The unit or organisation this unit belongs to."),
     ),
+    match_on=("code", "name"),
     rdf_class="org:OrganizationalUnit",
 )
 
@@ -59,15 +61,20 @@ PERSON = NodeType(
     "Person", "people", "person",
     "An employee or other person who owns, manages or uses systems and data.",
     props=(
-        Prop("email", indexed=True, personal=True, description="E-mail address.", rdf="vcard:hasEmail"),
-        Prop("upn", indexed=True, personal=True, description="User principal name (sign-in name)."),
-        Prop("employee_id", indexed=True, personal=True, description="Employee number in the HR system."),
+        Prop("email", indexed=True, personal=True, check=checks.lower_case, description="E-mail address.",
+             rdf="vcard:hasEmail"),
+        Prop("upn", indexed=True, personal=True, check=checks.lower_case,
+             description="User principal name (sign-in name)."),
+        Prop("employee_id", indexed=True, personal=True, check=checks.lower_case,
+             description="Employee number in the HR system."),
         Prop("job_title", description="Position.", rdf="vcard:title"),
         Prop("enabled", "bool", description="False for disabled accounts; they get no effective access."),
     ),
     refs=(
         Ref("org_unit", "WORKS_IN", ("OrgUnit",), reverse="people", description="Where the person works."),
     ),
+    # Identity resolution: the same person from several sources is one node.
+    match_on=("employee_id", "upn", "email"),
     rdf_class="foaf:Person",
 )
 
@@ -118,11 +125,14 @@ SYSTEM = NodeType(
         Prop("domain", indexed=True, description="Service area, such as utdanning or økonomi."),
         Prop("url", description="Where users reach the system.", rdf="dcat:landingPage"),
         Prop("aliases", "list", searchable=True, description="Other names the system goes by."),
+        Prop("match_keys", "list", derive=checks.match_keys,
+             description="Normalised name and aliases; harvests recognise the system by them."),
     ),
     refs=(
         Ref("storage_locations", "STORED_IN", ("StorageLocation",), many=True, reverse="systems",
             description="Where the system keeps its data."),
     ),
+    match_on=("match_keys",),
     rdf_class="dcat:DataService",
 )
 
@@ -150,6 +160,7 @@ DATASET = NodeType(
         Prop("themes", "list", description="EU data-theme codes or LOS theme URIs.", rdf="dcat:theme"),
         Prop("keywords", "list", searchable=True, description="Free keywords.", rdf="dcat:keyword"),
         Prop("publish", "bool", description="Marked for publication in Felles datakatalog."),
+        Prop("columns", "list", description="Columns, as 'name type — comment', where the source has them."),
     ),
     refs=(
         Ref("system", "HOLDS", ("System", "FintComponent"), outgoing=False, dependent=True,
@@ -185,6 +196,7 @@ STORAGE_LOCATION = NodeType(
         Prop("in_eea", "bool", derive=checks.inside_eea, indexed=True,
              description="Inside the EU/EEA (derived from country)."),
     ),
+    match_on=("name",),
     rdf_class="dct:Location",
 )
 
@@ -197,6 +209,8 @@ INTEGRATION = NodeType(
         Prop("protocol", description="Wire protocol: REST, SFTP, SOAP, AMQP…"),
         Prop("status", choices=INTEGRATION_STATUS, description="Whether it is running."),
         Prop("kind", choices=LINEAGE_KINDS, description="Declared as design or observed in run events."),
+        Prop("last_run_state", description="State of the last run seen (OpenLineage eventType)."),
+        Prop("last_run_at", description="When the last run event happened (UTC, ISO 8601)."),
         VALID_FROM,
         VALID_TO,
     ),
@@ -213,6 +227,44 @@ INTEGRATION = NodeType(
             description="FINT component the flow passes through."),
     ),
     rdf_class="prov:Activity",
+)
+
+# Operational records of the catalog itself: not catalog entities, not edited through CRUD.
+HARVEST_RUN = NodeType(
+    "HarvestRun", "harvest-runs", "run",
+    "One run of a harvest source: when, how it ended, what it changed.",
+    props=(
+        Prop("source", required=True, indexed=True, description="Id of the harvest source."),
+        Prop("connector", description="Connector that ran."),
+        Prop("status", required=True, indexed=True,
+             choices=("running", "succeeded", "failed", "needs-confirmation"), description="How the run ended."),
+        Prop("dry_run", "bool", description="Only compared; wrote nothing."),
+        Prop("started", indexed=True, description="Start (UTC, ISO 8601)."),
+        Prop("finished", description="End (UTC, ISO 8601)."),
+        Prop("created", "int", description="Facts the run created."),
+        Prop("updated", "int", description="Facts the run changed."),
+        Prop("unchanged", "int", description="Facts the run confirmed unchanged."),
+        Prop("deleted", "int", description="Facts the run removed as no longer in the source."),
+        Prop("would_delete", "int", description="Facts no longer in the source (deleted unless held)."),
+        Prop("rows_skipped", "int", description="Malformed source rows skipped."),
+        Prop("conflicts", "int", description="Values where the source disagrees with a manual edit."),
+        Prop("errors", "list", description="What went wrong: row numbers and reasons, or the failure."),
+    ),
+)
+
+CONFLICT = NodeType(
+    "Conflict", "harvest-conflicts", "conflict",
+    "A source disagrees with a value a person set; the person's value stands.",
+    props=(
+        Prop("source", required=True, indexed=True, description="Harvest source that disagrees."),
+        Prop("entity_id", required=True, indexed=True, description="The node or edge concerned."),
+        Prop("field", required=True, description="The property."),
+        Prop("manual_value", description="The value a person set (kept)."),
+        Prop("source_value", description="The value the source has."),
+        Prop("run_id", description="The run that last saw the disagreement."),
+        Prop("first_seen", description="When it was first seen."),
+        Prop("last_seen", description="When it was last seen."),
+    ),
 )
 
 PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
@@ -303,6 +355,7 @@ REF_RELATIONSHIPS = (
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
            DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION),
+    operational=(HARVEST_RUN, CONFLICT),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
     common_props=(
         Prop("name", required=True, searchable=True, indexed=True, description="Display name.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # The EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2).
@@ -29,6 +30,22 @@ def country_code(value: str) -> str:
     if len(code) != 2 or not code.isalpha():
         raise ValueError("use a two-letter ISO 3166-1 country code, such as NO or IE")
     return code
+
+
+def lower_case(value: str) -> str:
+    """E-mail addresses and sign-in names compare case-insensitively; store them so."""
+    return value.strip().lower()
+
+
+def match_key(name: str) -> str:
+    """A name reduced to what identifies it: 'Public 360', 'public-360' and 'PUBLIC360' agree."""
+    return re.sub(r"[\W_]+", "", name.lower())
+
+
+def match_keys(record: dict[str, Any]) -> list[str] | None:
+    names = [record.get("name"), *(record.get("aliases") or [])]
+    keys = sorted({match_key(n) for n in names if n})
+    return keys or None
 
 
 def inside_eea(record: dict[str, Any]) -> bool | None:

@@ -65,6 +65,8 @@ class NodeType:
     description: str
     props: tuple[Prop, ...] = ()
     refs: tuple[Ref, ...] = ()
+    # Properties that identify the same thing arriving from several sources, strongest first.
+    match_on: tuple[str, ...] = ()
     rdf_class: str | None = None
 
     def prop(self, name: str) -> Prop:
@@ -102,6 +104,8 @@ class RelType:
 class Ontology:
     nodes: tuple[NodeType, ...]
     relationships: tuple[RelType, ...]
+    # The catalog's own records (harvest runs, conflicts): no Entity label, no CRUD routes.
+    operational: tuple[NodeType, ...] = ()
     # Properties every node carries besides its own.
     common_props: tuple[Prop, ...] = field(default=())
     # Read-only provenance every node and edge carries.

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import ClientError, ConstraintError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from catalog.errors import CatalogError
@@ -36,6 +37,11 @@ def install(app: FastAPI) -> None:
         errors = _field_errors(error)
         fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
         return problem(422, "Invalid input", f"Check these fields: {fields}.", errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_data(_: Request, error: ValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        return problem(422, "Invalid input", f"{error.error_count()} field(s) are not valid.", errors=errors)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:

@@ -6,8 +6,6 @@ references) and only then writes, so a refused request leaves nothing behind.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -21,7 +19,7 @@ from catalog.store.driver import Store
 from catalog.store.ingest import now_iso
 from catalog.store.schema import ENTITY
 from ontology import ONTOLOGY, NodeType
-from ontology.records import edge_id
+from ontology.records import edge_id, slug
 
 MANUAL = "manual"
 
@@ -95,9 +93,7 @@ def list_entities(store: Store, label: str, query: ListQuery) -> tuple[list[dict
 
 
 def make_id(node: NodeType, name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a"))
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.encode("ascii", "ignore").decode()).strip("-")[:80]
-    return f"{node.id_prefix}-{slug or uuid.uuid4().hex[:12]}"
+    return f"{node.id_prefix}-{slug(name) or uuid.uuid4().hex[:12]}"
 
 
 def _split(node: NodeType, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -175,6 +171,7 @@ def create_entity(store: Store, label: str, data: dict[str, Any], actor: str) ->
     node = ONTOLOGY.node(label)
     props, refs = _split(node, data)
     entity_id = data.get("id") or make_id(node, props["name"])
+    manual_fields = [k for k, v in props.items() if v is not None]
     props.update(_derive(node, props))
     now = now_iso()
 
@@ -187,8 +184,9 @@ def create_entity(store: Store, label: str, data: dict[str, Any], actor: str) ->
         _check_refs(tx, node, entity_id, refs)
         tx.run(
             f"CREATE (n:{ENTITY}:{label}) SET n = $props, n.id = $id, n.first_seen = $now, n.last_seen = $now, "
-            f"n.source = '{MANUAL}', n.last_modified_by = $actor, n.version = 1, n.manual_fields = keys($props)",
+            f"n.source = '{MANUAL}', n.last_modified_by = $actor, n.version = 1, n.manual_fields = $manual",
             props={k: v for k, v in props.items() if v is not None}, id=entity_id, now=now, actor=actor,
+            manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
         return _get(tx, label, entity_id)
@@ -214,6 +212,9 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
                                errors=[{"loc": ["body", ref.field], "msg": "required"}])
     now = now_iso()
 
+    # What a person set, as opposed to what the ontology derives from it.
+    manual_fields = list(props)
+
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         current = _current(tx, label, entity_id, expected_version)
         props.update(_derive(node, {**current, **props}))
@@ -221,9 +222,9 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
         _check_refs(tx, node, entity_id, refs)
         tx.run(
             f"MATCH (n:{label} {{id: $id}}) SET n += $props, n.version = n.version + 1, n.last_modified_by = $actor, "
-            "n.last_seen = $now, n.manual_fields = reduce(acc = coalesce(n.manual_fields, []), k IN keys($props) | "
+            "n.last_seen = $now, n.manual_fields = reduce(acc = coalesce(n.manual_fields, []), k IN $manual | "
             "CASE WHEN k IN acc THEN acc ELSE acc + k END)",
-            id=entity_id, props=props, actor=actor, now=now,
+            id=entity_id, props=props, actor=actor, now=now, manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
         return _get(tx, label, entity_id)

@@ -7,7 +7,7 @@ apart from last_seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from itertools import islice
@@ -21,16 +21,32 @@ from ontology.records import NodeRecord, RelRecord
 
 BATCH_SIZE = 5000
 
-# Shared tail of both statements: count what changed, then stamp provenance.
+# Shared tail of both statements. Properties a person set (manual_fields; every property of an
+# edge a person made) are never overwritten: a differing source value is returned as a conflict.
+# `seen` holds one "source|run" mark per source that has the fact, for that source's stale cleanup.
 _STAMP = """
 WITH x, row, x.version = 0 AS created,
-     size([k IN keys(row.props) WHERE (x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k]]) > 0 AS changed
-SET x += row.props, x.last_seen = $now, x.run_id = $run_id,
-    x.version = x.version + CASE WHEN created OR changed THEN 1 ELSE 0 END,
-    x.last_modified_by = CASE WHEN created OR changed THEN $actor ELSE x.last_modified_by END
+     CASE WHEN x.manual_fields IS NULL AND x.source = 'manual' AND x.version > 0 THEN keys(row.props)
+          ELSE coalesce(x.manual_fields, []) END AS manual
+WITH x, row, created,
+     [k IN keys(row.props) WHERE NOT k IN manual AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] AS changed,
+     [k IN keys(row.props) WHERE k IN manual AND row.props[k] IS NOT NULL AND (x[k] IS NULL OR x[k] <> row.props[k])
+      | {entity_id: x.id, field: k, manual_value: toString(x[k]), source_value: toString(row.props[k])}] AS conflicts
+FOREACH (k IN changed | SET x[k] = row.props[k])
+SET x.last_seen = $now, x.run_id = $run_id,
+    x.seen = [s IN coalesce(x.seen, []) WHERE NOT s STARTS WITH $source + '|'] + ($source + '|' + $run_id),
+    x.version = x.version + CASE WHEN created OR size(changed) > 0 THEN 1 ELSE 0 END,
+    x.last_modified_by = CASE WHEN created OR size(changed) > 0 THEN $actor ELSE x.last_modified_by END
 RETURN count(x) AS written, sum(CASE WHEN created THEN 1 ELSE 0 END) AS created,
-       sum(CASE WHEN changed AND NOT created THEN 1 ELSE 0 END) AS updated
+       sum(CASE WHEN size(changed) > 0 AND NOT created THEN 1 ELSE 0 END) AS updated,
+       reduce(all = [], c IN collect(conflicts) | all + c) AS conflicts
 """
+
+
+def label_props(label: str, props: dict) -> dict:
+    """The record's properties plus those the ontology derives from them."""
+    node = ONTOLOGY.node(label)
+    return {**props, **{p.name: p.derive(props) for p in node.props if p.derive is not None}}
 
 
 @cache
@@ -61,6 +77,7 @@ class LoadCounts:
     written: int = 0
     created: int = 0
     updated: int = 0
+    conflicts: list[dict] = field(default_factory=list)
     # Edges whose end nodes were missing: reported, never half-written.
     skipped: int = 0
 
@@ -82,19 +99,20 @@ def _load(store: Store, statement: str, rows: Iterable[dict], params: dict) -> L
         counts.written += result["written"]
         counts.created += result["created"] or 0
         counts.updated += result["updated"] or 0
+        counts.conflicts += result["conflicts"]
         counts.skipped += len(batch) - result["written"]
     return counts
 
 
 def load_nodes(store: Store, label: str, records: Iterable[NodeRecord], *, source: str,
                actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
-    rows = ({"id": r.id, "props": r.props} for r in records)
-    params = {"source": source, "actor": actor, "run_id": run_id, "now": now or now_iso()}
+    rows = ({"id": r.id, "props": label_props(label, r.props)} for r in records)
+    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
     return _load(store, node_statement(label), rows, params)
 
 
 def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, source: str,
               actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
     rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in records)
-    params = {"source": source, "actor": actor, "run_id": run_id, "now": now or now_iso()}
+    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
     return _load(store, rel_statement(rel_type), rows, params)

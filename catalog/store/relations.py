@@ -94,7 +94,9 @@ def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], a
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         _get(tx, rel_type, edge)
         tx.run(f"MATCH ()-[r:{rel_type} {{id: $id}}]->() SET r += $props, r.version = r.version + 1, "
-               "r.last_modified_by = $actor, r.last_seen = $now", id=edge, props=props, actor=actor, now=now_iso())
+               "r.last_modified_by = $actor, r.last_seen = $now, r.manual_fields = reduce(acc = coalesce(r.manual_fields, []), "
+               "k IN keys($props) | CASE WHEN k IN acc THEN acc ELSE acc + k END)",
+               id=edge, props=props, actor=actor, now=now_iso())
         return _get(tx, rel_type, edge)
 
     return store.write(work)

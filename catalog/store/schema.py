@@ -23,6 +23,10 @@ def schema_statements() -> list[str]:
                 statements.append(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop.name} IS UNIQUE")
             elif prop.indexed:
                 statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop.name})")
+    for node in ONTOLOGY.operational:
+        statements.append(f"CREATE CONSTRAINT {node.label.lower()}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE")
+        statements += [f"CREATE INDEX {node.label.lower()}_{p.name} IF NOT EXISTS FOR (n:{node.label}) ON (n.{p.name})"
+                       for p in node.props if p.indexed]
     for rel in ONTOLOGY.relationships:
         statements.append(f"CREATE INDEX rel_{rel.type.lower()}_id IF NOT EXISTS FOR ()-[r:{rel.type}]-() ON (r.id)")
     labels = "|".join(node.label for node in ONTOLOGY.nodes)

@@ -1,0 +1,133 @@
+"""Harvest runs and conflicts, starting a harvest, and receiving OpenLineage events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal, Optional, Union
+
+from fastapi import APIRouter, BackgroundTasks, Body, Query, status
+from pydantic import BaseModel, Discriminator, Tag
+
+from catalog.api.deps import StoreDep
+from catalog.errors import NotFound
+from catalog.services import harvest as harvest_service
+from catalog.settings import get_settings
+from catalog.store import harvest as harvest_store
+from connectors.framework import load_harvest, new_run_id, run_source
+from connectors.openlineage import DatasetEvent, JobEvent, OpenLineageConnector, RunEvent
+from ontology.api_models import Page
+
+router = APIRouter(tags=["harvest"])
+
+
+class HarvestRun(BaseModel):
+    id: str
+    source: str
+    connector: Optional[str] = None
+    status: Literal["running", "succeeded", "failed", "needs-confirmation"]
+    dry_run: Optional[bool] = None
+    started: Optional[str] = None
+    finished: Optional[str] = None
+    created: Optional[int] = None
+    updated: Optional[int] = None
+    unchanged: Optional[int] = None
+    deleted: Optional[int] = None
+    would_delete: Optional[int] = None
+    rows_skipped: Optional[int] = None
+    conflicts: Optional[int] = None
+    errors: list[str] = []
+
+
+class Conflict(BaseModel):
+    id: str
+    source: str
+    entity_id: str
+    field: str
+    manual_value: Optional[str] = None
+    source_value: Optional[str] = None
+    run_id: Optional[str] = None
+    first_seen: Optional[str] = None
+    last_seen: Optional[str] = None
+
+
+class SourceInfo(BaseModel):
+    id: str
+    connector: str
+    on_error: str
+    max_delete_share: float
+
+
+class Started(BaseModel):
+    run_id: str
+    source: str
+    status: str
+
+
+class LineageAccepted(BaseModel):
+    source: str
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _event_kind(body: Any) -> str:
+    if isinstance(body, dict):
+        return "run" if "run" in body else "dataset" if "dataset" in body else "job"
+    return "run" if isinstance(body, RunEvent) else "dataset" if isinstance(body, DatasetEvent) else "job"
+
+
+OpenLineageEvent = Annotated[
+    Union[Annotated[RunEvent, Tag("run")], Annotated[JobEvent, Tag("job")], Annotated[DatasetEvent, Tag("dataset")]],
+    Discriminator(_event_kind),
+]
+
+
+@router.get("/harvest/sources", response_model=list[SourceInfo], operation_id="list_harvest_sources")
+def list_sources() -> list[dict]:
+    return [s.model_dump() for s in harvest_service.configured_sources(get_settings()).sources.values()]
+
+
+@router.get("/harvest/runs", response_model=Page[HarvestRun], operation_id="list_harvest_runs")
+def list_runs(store: StoreDep, source: Optional[str] = None,
+              status: Optional[Literal["running", "succeeded", "failed", "needs-confirmation"]] = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    items, total = harvest_store.list_runs(store, source, status, limit, offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/harvest/runs/{run_id}", response_model=HarvestRun, operation_id="get_harvest_run")
+def get_run(run_id: str, store: StoreDep) -> dict:
+    run = harvest_store.get_run(store, run_id)
+    if run is None:
+        raise NotFound(f"No harvest run '{run_id}'.")
+    return run
+
+
+@router.get("/harvest/conflicts", response_model=Page[Conflict], operation_id="list_harvest_conflicts")
+def list_conflicts(store: StoreDep, source: Optional[str] = None, entity_id: Optional[str] = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    items, total = harvest_store.list_conflicts(store, source, entity_id, limit, offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.post("/harvest/{source_id}", response_model=Started, status_code=status.HTTP_202_ACCEPTED,
+             operation_id="start_harvest")
+def start_harvest(source_id: str, store: StoreDep, background: BackgroundTasks, dry_run: bool = False,
+                  allow_mass_delete: bool = False) -> dict:
+    source, base_dir = harvest_service.source(get_settings(), source_id)
+    run_id = new_run_id()
+    background.add_task(run_source, store, source, base_dir, dry_run=dry_run,
+                        allow_mass_delete=allow_mass_delete, run_id=run_id)
+    return {"run_id": run_id, "source": source_id, "status": "running"}
+
+
+@router.post("/lineage", response_model=LineageAccepted, status_code=status.HTTP_201_CREATED,
+             operation_id="receive_openlineage_event")
+def receive_event(store: StoreDep, event: Annotated[OpenLineageEvent, Body()]) -> dict:
+    """Accepts an OpenLineage RunEvent, JobEvent or DatasetEvent, as sent by the HTTP transport."""
+    source = harvest_service.openlineage_source(get_settings())
+    connector = OpenLineageConnector()
+    harvest = connector.transform([event], connector.Config.model_validate(source.settings))
+    run_id = f"ol-{event.run.runId}" if isinstance(event, RunEvent) else f"ol-{uuid.uuid4().hex[:16]}"
+    counts = load_harvest(store, source.id, run_id, harvest)
+    return {"source": source.id, **{k: counts[k] for k in ("created", "updated", "unchanged")}}

@@ -1,0 +1,118 @@
+"""What the harvesting framework needs from the store: identity look-ups, the dry-run diff,
+stale facts and their paged cleanup, harvest runs and conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.store.cypher import type_of
+from catalog.store.driver import Store
+from catalog.store.ingest import label_props, now_iso
+from catalog.store.schema import ENTITY
+from ontology import ONTOLOGY
+from ontology.records import NodeRecord, RelRecord
+
+CLEANUP_PAGE = 2000
+# A fact still held by a person is never removed by a connector.
+_KEEP = ("x.source = 'manual' OR size(coalesce(x.manual_fields, [])) > 0")
+
+
+def matches(store: Store, label: str, prop: str, values: list[Any]) -> dict[Any, str]:
+    """Existing nodes of `label` whose `prop` equals (or, for lists, contains) one of the values."""
+    node = ONTOLOGY.node(label)
+    kind = next(p.kind for p in ONTOLOGY.all_props(node) if p.name == prop)
+    test = f"value IN n.{prop}" if kind == "list" else f"n.{prop} = value"
+    rows = store.rows(f"UNWIND $values AS value MATCH (n:{label}) WHERE {test} "
+                      "RETURN value, min(n.id) AS id", values=values)
+    return {row["value"]: row["id"] for row in rows}
+
+
+def diff_nodes(store: Store, label: str, records: list[NodeRecord]) -> dict[str, int]:
+    rows = [{"id": r.id, "props": label_props(label, r.props)} for r in records]
+    result = store.rows(
+        f"UNWIND $rows AS row OPTIONAL MATCH (x:{label} {{id: row.id}}) "
+        "WITH row, x, [k IN keys(row.props) WHERE x IS NOT NULL AND NOT k IN coalesce(x.manual_fields, []) "
+        "AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] AS changed "
+        "RETURN sum(CASE WHEN x IS NULL THEN 1 ELSE 0 END) AS created, "
+        "sum(CASE WHEN x IS NOT NULL AND size(changed) > 0 THEN 1 ELSE 0 END) AS updated, "
+        "sum(CASE WHEN x IS NOT NULL AND size(changed) = 0 THEN 1 ELSE 0 END) AS unchanged", rows=rows)[0]
+    return result
+
+
+def diff_rels(store: Store, rel_type: str, records: list[RelRecord]) -> dict[str, int]:
+    rows = [{"id": r.id, "props": r.props} for r in records]
+    return store.rows(
+        f"UNWIND $rows AS row OPTIONAL MATCH ()-[x:{rel_type} {{id: row.id}}]->() "
+        "WITH row, x, [k IN keys(row.props) WHERE x IS NOT NULL AND x.source <> 'manual' "
+        "AND NOT k IN coalesce(x.manual_fields, []) AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] AS changed "
+        "RETURN sum(CASE WHEN x IS NULL THEN 1 ELSE 0 END) AS created, "
+        "sum(CASE WHEN x IS NOT NULL AND size(changed) > 0 THEN 1 ELSE 0 END) AS updated, "
+        "sum(CASE WHEN x IS NOT NULL AND size(changed) = 0 THEN 1 ELSE 0 END) AS unchanged", rows=rows)[0]
+
+
+def claimed(store: Store, source: str, run_id: str | None = None, keep_ids: list[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per type, how many facts this source has, and how many it no longer has: not seen in
+    `run_id` (after a run) or not among `keep_ids` (for a dry run)."""
+    gone = "NOT $mark IN x.seen" if run_id else "NOT x.id IN $keep"
+    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "keep": keep_ids or []}
+    nodes = store.rows(
+        f"MATCH (x:{ENTITY}) WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) "
+        f"RETURN {type_of('x')} AS type, count(x) AS total, sum(CASE WHEN {gone} THEN 1 ELSE 0 END) AS gone", **params)
+    edges = store.rows(
+        "MATCH ()-[x]->() WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) "
+        f"RETURN type(x) AS type, count(x) AS total, sum(CASE WHEN {gone} THEN 1 ELSE 0 END) AS gone", **params)
+    return {row["type"]: {"total": row["total"], "gone": row["gone"]} for row in nodes + edges}
+
+
+def remove_stale(store: Store, source: str, run_id: str) -> int:
+    """Withdraw this source's claim on every fact the run did not see, a page at a time; delete
+    the facts no other source and no person still holds. Returns how many were deleted."""
+    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE}
+    deleted = 0
+    for pattern, delete in (("()-[x]->()", "DELETE x"), (f"(x:{ENTITY})", "DETACH DELETE x")):
+        guard = "" if delete == "DELETE x" else " AND NOT EXISTS { MATCH (x)-[r]-() WHERE r.source = 'manual' }"
+        while True:
+            row = store.execute(
+                f"MATCH {pattern} WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) AND NOT $mark IN x.seen "
+                "WITH x LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
+                f"WITH x, size(x.seen) = 0 AND NOT ({_KEEP}){guard} AS orphan "
+                f"CALL {{ WITH x, orphan WITH x WHERE orphan {delete} RETURN count(*) AS removed }} "
+                "RETURN count(x) AS withdrawn, sum(removed) AS removed", **params)[0]
+            deleted += row["removed"] or 0
+            if row["withdrawn"] < CLEANUP_PAGE:
+                break
+    return deleted
+
+
+def save_run(store: Store, run: dict[str, Any]) -> None:
+    store.execute("MERGE (r:HarvestRun {id: $run.id}) SET r += $run", run=run)
+
+
+def list_runs(store: Store, source: str | None, status: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+    where = "WHERE ($source IS NULL OR r.source = $source) AND ($status IS NULL OR r.status = $status)"
+    total = store.rows(f"MATCH (r:HarvestRun) {where} RETURN count(r) AS n", source=source, status=status)[0]["n"]
+    runs = store.rows(f"MATCH (r:HarvestRun) {where} RETURN r {{.*}} AS run ORDER BY r.started DESC, r.id "
+                      "SKIP $offset LIMIT $limit", source=source, status=status, offset=offset, limit=limit)
+    return [row["run"] for row in runs], total
+
+
+def get_run(store: Store, run_id: str) -> dict[str, Any] | None:
+    rows = store.rows("MATCH (r:HarvestRun {id: $id}) RETURN r {.*} AS run", id=run_id)
+    return rows[0]["run"] if rows else None
+
+
+def record_conflicts(store: Store, source: str, run_id: str, conflicts: list[dict[str, Any]]) -> None:
+    store.execute(
+        "UNWIND $conflicts AS c MERGE (x:Conflict {id: $source + '|' + c.entity_id + '|' + c.field}) "
+        "ON CREATE SET x.first_seen = $now "
+        "SET x += c, x.source = $source, x.run_id = $run_id, x.last_seen = $now",
+        conflicts=conflicts, source=source, run_id=run_id, now=now_iso())
+
+
+def list_conflicts(store: Store, source: str | None, entity_id: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
+    where = "WHERE ($source IS NULL OR c.source = $source) AND ($entity IS NULL OR c.entity_id = $entity)"
+    params = {"source": source, "entity": entity_id}
+    total = store.rows(f"MATCH (c:Conflict) {where} RETURN count(c) AS n", **params)[0]["n"]
+    rows = store.rows(f"MATCH (c:Conflict) {where} RETURN c {{.*}} AS conflict ORDER BY c.last_seen DESC, c.id "
+                      "SKIP $offset LIMIT $limit", **params, offset=offset, limit=limit)
+    return [row["conflict"] for row in rows], total
