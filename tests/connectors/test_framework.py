@@ -1,0 +1,185 @@
+"""The harvesting framework's promises, shown with the inventory connector on real CSV files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from catalog.cli import app as cli
+from catalog.settings import get_settings
+from connectors.framework import SourceSettings, run_source
+from tests.factory import create
+
+HEADER = ["System", "Leverandør", "Systemeier", "Systemansvarlig", "Driftsmodell", "Lagringssted", "Land",
+          "Personopplysninger", "Behandlingsgrunnlag", "Dataformat", "Datasett", "Integrasjoner"]
+
+
+def system_row(n: int, **overrides) -> dict:
+    row = {"System": f"System {n}", "Leverandør": f"Leverandør {n}", "Systemeier": f"Eier {n} <eier{n}@fylke.no>",
+           "Systemansvarlig": "", "Driftsmodell": "SaaS", "Lagringssted": "Azure Norway East", "Land": "Norge",
+           "Personopplysninger": "Nei", "Behandlingsgrunnlag": "", "Dataformat": "", "Datasett": "",
+           "Integrasjoner": ""}
+    return {**row, **overrides}
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, HEADER, delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def source(**settings) -> SourceSettings:
+    return SourceSettings(id="inventory", connector="inventory", settings={"path": "inventory.csv", **settings})
+
+
+def harvest(store, tmp_path, rows, **options):
+    write(tmp_path / "inventory.csv", rows)
+    return run_source(store, options.pop("source", None) or source(), tmp_path, **options)
+
+
+def count(store, cypher: str) -> int:
+    return store.rows(cypher)[0]["n"]
+
+
+def snapshot(store) -> list:
+    rows = store.rows("MATCH (n:Entity) RETURN n.id AS id, properties(n) AS p ORDER BY id")
+    return [(r["id"], {k: v for k, v in r["p"].items() if k not in ("last_seen", "run_id", "seen")}) for r in rows]
+
+
+def test_harvesting_twice_changes_nothing_the_second_time(clean_store, tmp_path):
+    rows = [system_row(n, Integrasjoner="→ System 2 (fint)" if n == 1 else "") for n in range(1, 6)]
+    first = harvest(clean_store, tmp_path, rows)
+    assert first["status"] == "succeeded" and first["created"] > 0
+    before = snapshot(clean_store)
+    second = harvest(clean_store, tmp_path, rows)
+    assert (second["status"], second["created"], second["updated"], second["deleted"]) == ("succeeded", 0, 0, 0)
+    assert snapshot(clean_store) == before
+    system = clean_store.rows("MATCH (n:System {id: 'system-system-1'}) RETURN properties(n) AS p")[0]["p"]
+    assert system["source"] == "inventory" and system["first_seen"] and system["run_id"] == second["id"]
+    assert system["seen"] == [f"inventory|{second['id']}"]
+
+
+def test_removed_row_goes_unless_a_person_edited_it(clean_store, tmp_path, session_client):
+    rows = [system_row(n) for n in range(1, 11)]
+    harvest(clean_store, tmp_path, rows)
+    session_client.patch("/api/v1/systems/system-system-2", json={"description": "Kept by hand"})
+    run = harvest(clean_store, tmp_path, rows[2:] + [rows[0]])  # rows 2 gone (edited) — and 3..10 stay
+    run = harvest(clean_store, tmp_path, [rows[0]] + rows[2:9])  # now system 10 is gone too
+    assert run["status"] == "succeeded" and run["deleted"] >= 1
+    assert count(clean_store, "MATCH (n:System {id: 'system-system-10'}) RETURN count(n) AS n") == 0
+    assert count(clean_store, "MATCH (n:System {id: 'system-system-2'}) RETURN count(n) AS n") == 1
+
+
+def test_a_run_that_would_remove_half_is_held_until_confirmed(clean_store, tmp_path):
+    rows = [system_row(n) for n in range(1, 11)]
+    harvest(clean_store, tmp_path, rows)
+    before = count(clean_store, "MATCH (n:System) RETURN count(n) AS n")
+    held = harvest(clean_store, tmp_path, rows[:5])
+    assert held["status"] == "needs-confirmation" and held["deleted"] == 0 and held["would_delete"] > 0
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == before
+    confirmed = harvest(clean_store, tmp_path, rows[:5], allow_mass_delete=True)
+    assert confirmed["status"] == "succeeded" and confirmed["deleted"] > 0
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 5
+
+
+def test_a_source_that_fails_halfway_deletes_nothing(clean_store, tmp_path, session_client):
+    rows = [system_row(n) for n in range(1, 11)]
+    harvest(clean_store, tmp_path, rows)
+    # An id the integration of row 1 will want is taken by a dataset, so loading integrations
+    # fails after systems and people were written.
+    create(session_client, "Dataset", id="integration-system-1--system-2", name="Squatter")
+    failed = harvest(clean_store, tmp_path, [system_row(1, Integrasjoner="→ System 2")] + rows[1:8])
+    assert failed["status"] == "failed" and failed["errors"]
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 10
+    missing = harvest(clean_store, tmp_path, rows, source=source(path="no-such-file.csv"))
+    assert missing["status"] == "failed" and "no-such-file" in missing["errors"][0]
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 10
+
+
+def test_malformed_rows_are_reported_and_skipped_or_fail_the_run(clean_store, tmp_path):
+    rows = [system_row(1), system_row(2, Land="Atlantis"), system_row(3, Driftsmodell="I skyen et sted"),
+            system_row(4, System=""), system_row(5, Personopplysninger="kanskje")]
+    run = harvest(clean_store, tmp_path, rows)
+    assert run["status"] == "succeeded" and run["rows_skipped"] == 4
+    assert {e.split(":")[0] for e in run["errors"]} == {"row 3", "row 4", "row 5", "row 6"}
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 1
+    strict = SourceSettings(id="strict", connector="inventory", on_error="fail", settings={"path": "inventory.csv"})
+    clean_store.execute("MATCH (n) DETACH DELETE n")
+    failed = harvest(clean_store, tmp_path, rows, source=strict)
+    assert failed["status"] == "failed"
+    assert count(clean_store, "MATCH (n:Entity) RETURN count(n) AS n") == 0
+
+
+def test_identity_resolution_makes_one_node_per_person_and_system(clean_store, tmp_path, session_client):
+    person = create(session_client, "Person", name="Kari Berg", email="Kari.Berg@Fylke.no", employee_id="E77", upn="kb@fylke.no")
+    system = create(session_client, "System", name="Public 360", aliases=["P360"])
+    rows = [system_row(1, System="public-360", Systemeier="Kari B <KARI.BERG@fylke.no>"),
+            system_row(2, System="P360 ", Systemeier="", Systemansvarlig="kari.berg@fylke.no"),
+            system_row(3, System="Sak-arkiv", Systemeier="Kari <kari.berg@fylke.no>")]
+    run = harvest(clean_store, tmp_path, rows, source=source(aliases={"Sak-arkiv": "Public 360"}))
+    assert run["status"] == "succeeded", run["errors"]
+    assert count(clean_store, "MATCH (n:Person) RETURN count(n) AS n") == 1
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 1
+    owners = session_client.get(f"/api/v1/systems/{system['id']}").json()["owners"]
+    assert {(o["id"], o["role"]) for o in owners} == {(person["id"], "systemeier"), (person["id"], "systemansvarlig")}
+
+
+def test_manual_edits_win_and_conflicts_are_listed(clean_store, tmp_path, session_client):
+    harvest(clean_store, tmp_path, [system_row(1)])
+    session_client.patch("/api/v1/systems/system-system-1", json={"vendor": "Riktig leverandør"})
+    run = harvest(clean_store, tmp_path, [system_row(1, Leverandør="Feil leverandør", Driftsmodell="IaaS")])
+    assert run["conflicts"] == 1
+    system = session_client.get("/api/v1/systems/system-system-1").json()
+    assert system["vendor"] == "Riktig leverandør" and system["hosting"] == "iaas"
+    conflicts = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": "system-system-1"}).json()
+    assert conflicts["items"][0]["manual_value"] == "Riktig leverandør"
+    assert conflicts["items"][0]["source_value"] == "Feil leverandør"
+    # A manual ownership is never removed by the source, even when the source drops the row.
+    person = create(session_client, "Person")
+    session_client.post("/api/v1/ownerships", json={"owner_id": person["id"], "resource_id": "system-system-1",
+                                                    "role": "dataeier"})
+    harvest(clean_store, tmp_path, [system_row(2)], allow_mass_delete=True)
+    assert count(clean_store, "MATCH (:Person)-[r:OWNS {role: 'dataeier'}]->(:System) RETURN count(r) AS n") == 1
+
+
+def test_dry_run_reports_the_diff_and_writes_nothing(clean_store, tmp_path):
+    harvest(clean_store, tmp_path, [system_row(n) for n in range(1, 6)])
+    before = snapshot(clean_store)
+    runs_before = count(clean_store, "MATCH (r:HarvestRun) RETURN count(r) AS n")
+    rows = [system_row(1, Leverandør="Ny"), system_row(2), system_row(3), system_row(4), system_row(9)]
+    run = harvest(clean_store, tmp_path, rows, dry_run=True)
+    assert run["status"] == "succeeded" and run["dry_run"] is True
+    assert run["diff"]["System"] == {"created": 1, "updated": 1, "unchanged": 3, "would_delete": 1}
+    assert snapshot(clean_store) == before
+    assert count(clean_store, "MATCH (r:HarvestRun) RETURN count(r) AS n") == runs_before + 1
+
+
+def test_cli_and_api_run_sources_from_sources_yaml(clean_store, tmp_path, neo4j_server, session_client, monkeypatch):
+    write(tmp_path / "inventory.csv", [system_row(n) for n in range(1, 4)])
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: inventory\n    connector: inventory\n    settings: {path: inventory.csv}\n")
+    uri, _ = neo4j_server
+    result = CliRunner().invoke(cli, ["harvest", "inventory", "--sources", str(tmp_path / "sources.yaml"), "--dry-run"],
+                                env={"NEO4J_URI": uri})
+    assert result.exit_code == 0, result.output
+    assert "System" in result.output and "would delete" in result.output
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 0
+    result = CliRunner().invoke(cli, ["harvest", "nope", "--sources", str(tmp_path / "sources.yaml")],
+                                env={"NEO4J_URI": uri})
+    assert result.exit_code != 0 and "no source 'nope'" in result.output
+
+    monkeypatch.setenv("CATALOG_SOURCES_FILE", str(tmp_path / "sources.yaml"))
+    get_settings.cache_clear()
+    try:
+        started = session_client.post("/api/v1/harvest/inventory")
+        assert started.status_code == 202
+        run = session_client.get(f"/api/v1/harvest/runs/{started.json()['run_id']}").json()
+        assert run["status"] == "succeeded" and run["created"] > 0
+        assert session_client.get("/api/v1/harvest/runs", params={"source": "inventory"}).json()["total"] >= 1
+        assert session_client.post("/api/v1/harvest/unknown").status_code == 404
+    finally:
+        get_settings.cache_clear()
