@@ -7,6 +7,7 @@ the source's own facts, and never more than the source's share limit without con
 from __future__ import annotations
 
 import os
+import time
 import traceback
 import uuid
 from abc import ABC, abstractmethod
@@ -51,6 +52,8 @@ class Harvest:
 class Connector(ABC):
     name: ClassVar[str]
     Config: ClassVar[type[BaseModel]]
+    # Errors worth another try: the network or the source was briefly away.
+    transient_errors: ClassVar[tuple[type[Exception], ...]] = (ConnectionError, TimeoutError)
 
     @abstractmethod
     def fetch(self, config: Any, secrets: dict[str, str], base_dir: Path) -> Any:
@@ -117,7 +120,7 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         config = connector.Config.model_validate(source.settings)
         secrets = _secrets(source)
         progress("fetch")
-        raw = connector.fetch(config, secrets, base_dir)
+        raw = _with_retries(lambda: connector.fetch(config, secrets, base_dir), connector.transient_errors, progress)
         progress("transform")
         harvest = connector.transform(raw, config)
         harvest.errors += _drop_invalid(harvest)
@@ -146,6 +149,21 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
     run["finished"] = now_iso()
     harvest_store.save_run(store, {k: v for k, v in run.items() if k != "diff"})
     return run
+
+
+FETCH_ATTEMPTS = 3
+
+
+def _with_retries(fetch: Callable[[], Any], transient: tuple[type[Exception], ...], progress: Progress) -> Any:
+    """Fetch, trying again with backoff (1 s, then 2 s) when the error is a passing one."""
+    for attempt in range(1, FETCH_ATTEMPTS + 1):
+        try:
+            return fetch()
+        except transient:
+            if attempt == FETCH_ATTEMPTS:
+                raise
+            progress(f"fetch failed, retry {attempt}")
+            time.sleep(2 ** (attempt - 1))
 
 
 def _secrets(source: SourceSettings) -> dict[str, str]:

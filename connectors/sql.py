@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from connectors.framework import Connector, Harvest
 from ontology.records import NodeRecord, RelRecord, dataset_id
@@ -19,7 +20,7 @@ PERSONAL_MARKERS = ("fødselsnummer", "fodselsnummer", "personnummer", "fnr", "s
                     "mail", "adresse", "address", "telefon", "mobil", "phone", "fornavn", "etternavn", "birth",
                     "fodselsdato", "fødselsdato")
 _MARKER = re.compile(r"(?<![a-zæøå])(" + "|".join(re.escape(m) for m in PERSONAL_MARKERS) + r")", re.IGNORECASE)
-_REFERENCE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]]+)", re.IGNORECASE)
+_REFERENCE = re.compile(r"\b(?:from|join)[\s(]+([\w.\"`\[\]]+)", re.IGNORECASE)
 
 
 class SqlConfig(BaseModel):
@@ -49,6 +50,7 @@ class Table:
 class SqlConnector(Connector):
     name = "sql"
     Config = SqlConfig
+    transient_errors = (ConnectionError, TimeoutError, OperationalError)
 
     def fetch(self, config: SqlConfig, secrets: dict[str, str], base_dir: Path) -> list[Table]:
         url = make_url(config.url)
