@@ -102,21 +102,12 @@ def _lineage_hops(store, level: list, datasets: dict, as_of: date) -> list[tuple
     return hops
 
 
-def _incoming(store, as_of: date):
+def _neighbours(fetch, store, as_of: date, here: str, there: str):
+    """Adjacency for the path search: fetch the frontier's edges, group them by frontier node."""
     def neighbours(ids: list[str]) -> dict[str, list]:
         grouped: dict[str, list] = defaultdict(list)
-        for row in access_store.incoming(store, ids, as_of):
-            grouped[row["target"]].append((row["source"], row["edge"]))
-        return grouped
-
-    return neighbours
-
-
-def _outgoing(store, as_of: date):
-    def neighbours(ids: list[str]) -> dict[str, list]:
-        grouped: dict[str, list] = defaultdict(list)
-        for row in access_store.outgoing(store, ids, as_of):
-            grouped[row["source"]].append((row["target"], row["edge"]))
+        for row in fetch(store, ids, as_of):
+            grouped[row[here]].append((row[there], row["edge"]))
         return grouped
 
     return neighbours
@@ -167,7 +158,7 @@ def who_has_access(store, resource_id: str, as_of: date, include_lineage: bool =
     resource = _node(store, resource_id, RESOURCE_TYPES, "resource")
     targets = _targets(store, resource, as_of, include_lineage)
     seeds = [Walk(tuple(clean(step) for step in path), None, path[0]) for path in targets.values()]
-    found = search(seeds, _incoming(store, as_of), _backward)
+    found = search(seeds, _neighbours(access_store.incoming, store, as_of, "target", "source"), _backward)
     reached = _best(found, PRINCIPAL_TYPES)
     principals = sorted((r for r in reached.values() if rank(r.level) >= rank(min_level)),
                         key=lambda r: ((r.node.get("name") or "").lower(), r.node["id"]))
@@ -178,7 +169,8 @@ def what_can_reach(store, principal_id: str, as_of: date) -> tuple[Node, list[Re
     principal = _node(store, principal_id, PRINCIPAL_TYPES + ("Group", "Role"), "principal")
     if principal.get("enabled") is False:
         return clean(principal), [], False
-    found = search([Walk((clean(principal),), None, principal)], _outgoing(store, as_of), _forward)
+    found = search([Walk((clean(principal),), None, principal)],
+                   _neighbours(access_store.outgoing, store, as_of, "source", "target"), _forward)
     reached = _best(found, RESOURCE_TYPES[:3])
     ordered = sorted(reached.values(), key=lambda r: (r.node["type"], (r.node.get("name") or "").lower(), r.node["id"]))
     return clean(principal), ordered, found.truncated
