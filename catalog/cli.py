@@ -8,18 +8,30 @@ import typer
 from rich.console import Console
 
 from catalog.local_neo4j import LocalNeo4jError
-from catalog.settings import get_settings
+from catalog.settings import Settings, get_settings
 from catalog.store.driver import Store, local_neo4j
+from catalog.store.schema import ensure_schema
 
 app = typer.Typer(help="Data-ownership and integration catalog.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="The local embedded Neo4j (used when NEO4J_URI is unset).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+export_app = typer.Typer(help="RDF out: the DCAT-AP-NO catalogue, or the whole catalog.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 console = Console()
 
 
 def _fail(message: str) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)
+
+
+def _connect(settings: Settings | None = None) -> Store:
+    try:
+        store = Store.connect(settings or get_settings())
+    except LocalNeo4jError as error:
+        _fail(str(error))
+    ensure_schema(store)
+    return store
 
 
 @app.command()
@@ -29,10 +41,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from catalog.api.app import create_app
 
-    try:
-        store = Store.connect(get_settings())
-    except LocalNeo4jError as error:
-        _fail(str(error))
+    store = _connect()
     console.print(f"Catalog API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(store), host=host, port=port)
 
@@ -41,14 +50,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 def load_demo() -> None:
     """Load the demo county (Eksempel fylkeskommune). Loading twice leaves the same graph."""
     from catalog.demo.load import edit_and_harvest, load
-    from catalog.store.schema import ensure_schema
 
+    store = _connect()
     try:
-        store = Store.connect(get_settings())
-    except LocalNeo4jError as error:
-        _fail(str(error))
-    try:
-        ensure_schema(store)
         counts = load(store)
         console.print(f"Demo county loaded: {counts.written} facts ({counts.created} new, {counts.updated} changed).")
         for run in edit_and_harvest(store):
@@ -72,7 +76,6 @@ def harvest(
     from rich.table import Table
 
     from catalog.services.harvest import configured_sources
-    from catalog.store.schema import ensure_schema
     from connectors.framework import run_source
 
     settings = get_settings()
@@ -88,13 +91,9 @@ def harvest(
     if None in chosen:
         _fail(f"no source '{source}' in {configured.path}; configured: {', '.join(configured.sources) or 'none'}")
     chosen = [s for s in chosen if s.connector != "openlineage"]  # pushed to the API, not harvested
-    try:
-        store = Store.connect(settings)
-    except LocalNeo4jError as error:
-        _fail(str(error))
+    store = _connect(settings)
     runs = []
     try:
-        ensure_schema(store)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
             for entry in chosen:
                 task = bar.add_task(entry.id, total=None)
@@ -122,6 +121,70 @@ def harvest(
             console.print(f"[red]•[/red] {error}")
     if any(run["status"] in ("failed", "needs-confirmation") for run in runs):
         raise typer.Exit(2)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text)
+        console.print(f"wrote {output}")
+    else:
+        typer.echo(text)
+
+
+@export_app.command("dcat")
+def export_dcat(format: str = typer.Option("turtle", help="turtle, jsonld or xml"),
+                output: Path = typer.Option(None, "--output", "-o")) -> None:
+    """The DCAT-AP-NO catalogue for Felles datakatalog."""
+    from catalog.services import dcat
+
+    if format not in dcat.FORMATS:
+        _fail(f"format must be one of {', '.join(dcat.FORMATS)}")
+    store = _connect()
+    try:
+        graph = dcat.catalogue(store, get_settings().public_base_url)
+    finally:
+        store.close()
+    _write(graph.serialize(format={"jsonld": "json-ld"}.get(format, format)), output)
+
+
+@export_app.command("rdf")
+def export_rdf(format: str = typer.Option("turtle", help="turtle or json-ld"),
+               output: Path = typer.Option(None, "--output", "-o")) -> None:
+    """Every entity, edge and its provenance: the backup."""
+    from catalog.services import backup
+
+    if format not in backup.FORMATS:
+        _fail(f"format must be one of {', '.join(backup.FORMATS)}")
+    store = _connect()
+    try:
+        graph = backup.export_graph(store)
+    finally:
+        store.close()
+    _write(graph.serialize(format=format), output)
+
+
+@app.command("import")
+def import_rdf(file: Path = typer.Argument(..., exists=True, dir_okay=False),
+               format: str = typer.Option(None, help="turtle or json-ld; by the file's ending when left out")) -> None:
+    """Load a whole-catalog RDF export (a backup) into the store."""
+    from rdflib import Graph
+
+    from catalog.errors import CatalogError
+    from catalog.services import backup
+
+    fmt = format or ("json-ld" if file.suffix in (".jsonld", ".json") else "turtle")
+    try:
+        graph = Graph().parse(file, format=fmt)
+    except Exception as error:  # rdflib raises many kinds of parse errors
+        _fail(f"{file} is not valid {fmt}: {str(error)[:300]}")
+    store = _connect()
+    try:
+        nodes, edges = backup.import_graph(store, graph)
+    except CatalogError as error:
+        _fail(error.detail)
+    finally:
+        store.close()
+    console.print(f"imported {nodes} nodes and {edges} edges")
 
 
 @neo4j_app.command()

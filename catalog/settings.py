@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     local_neo4j_heap: str = "768m"
     local_neo4j_page_cache_mb: int = 256
 
+    # Where the API is reached from outside; the DCAT export's URIs start with it.
+    public_base_url: str = "http://127.0.0.1:8000"
+
     # The harvest sources (see sources.yaml in the README).
     sources_file: Path = Path("sources.yaml")
 

@@ -1,10 +1,11 @@
 """Connectors: each reads one kind of source and turns it into ontology records."""
 
+from connectors.dcat import DcatConnector
 from connectors.framework import Connector
 from connectors.inventory import InventoryConnector
 from connectors.openlineage import OpenLineageConnector
 from connectors.sql import SqlConnector
 
 REGISTRY: dict[str, type[Connector]] = {
-    connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector)
+    connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector)
 }

@@ -51,7 +51,9 @@ def prop_annotation(prop: Prop) -> Any:
         text = LongText if prop.name == "description" else ShortText
         annotation = Annotated[text, StringConstraints(pattern=prop.pattern)] if prop.pattern else text
     elif prop.kind == "list":
-        annotation = Annotated[list[ShortText], Field(max_length=200)]
+        # A list's check applies to each of its items.
+        item = Annotated[ShortText, AfterValidator(prop.check)] if prop.check else ShortText
+        return Annotated[list[item], Field(max_length=200)]
     else:
         annotation = {"int": int, "bool": bool, "date": date}[prop.kind]
     if prop.check:

@@ -39,6 +39,7 @@ ORGANIZATION = NodeType(
         Prop("homepage", description="Web address.", rdf="foaf:homepage"),
     ),
     match_on=("orgnr",),
+    nb="Organisasjon",
     rdf_class="org:Organization",
 )
 
@@ -54,6 +55,7 @@ ORG_UNIT = NodeType(
             reverse="units", description="The unit or organisation this unit belongs to."),
     ),
     match_on=("code", "name"),
+    nb="Organisasjonsenhet",
     rdf_class="org:OrganizationalUnit",
 )
 
@@ -75,6 +77,7 @@ PERSON = NodeType(
     ),
     # Identity resolution: the same person from several sources is one node.
     match_on=("employee_id", "upn", "email"),
+    nb="Person",
     rdf_class="foaf:Person",
 )
 
@@ -86,6 +89,7 @@ GROUP = NodeType(
         Prop("external_id", indexed=True, description="Id in the directory it comes from."),
         Prop("mail", description="Group e-mail address."),
     ),
+    nb="Gruppe",
     rdf_class="foaf:Group",
 )
 
@@ -95,6 +99,7 @@ ROLE = NodeType(
     refs=(
         Ref("system", "DEFINED_IN", ("System",), reverse="roles", description="System defining the role."),
     ),
+    nb="Rolle",
     rdf_class="org:Role",
 )
 
@@ -110,6 +115,7 @@ SERVICE_ACCOUNT = NodeType(
         Ref("system", "ACTS_FOR", ("System",), reverse="service_accounts",
             description="The system that uses this account."),
     ),
+    nb="Tjenestekonto",
     rdf_class="prov:SoftwareAgent",
 )
 
@@ -133,6 +139,7 @@ SYSTEM = NodeType(
             description="Where the system keeps its data."),
     ),
     match_on=("match_keys",),
+    nb="Fagsystem",
     rdf_class="dcat:DataService",
 )
 
@@ -144,6 +151,7 @@ FINT_COMPONENT = NodeType(
         Prop("package", description="Package within the domain, such as elev."),
         Prop("base_path", description="Path of the component in the FINT API, such as /utdanning/elev."),
     ),
+    nb="FINT-komponent",
     rdf_class="dcat:DataService",
 )
 
@@ -157,9 +165,15 @@ DATASET = NodeType(
         Prop("retention", description="How long the data is kept, and why."),
         Prop("access_rights", choices=ACCESS_RIGHTS, description="EU access-right level.",
              rdf="dct:accessRights"),
-        Prop("themes", "list", description="EU data-theme codes or LOS theme URIs.", rdf="dcat:theme"),
+        Prop("themes", "list", check=checks.theme, description="EU data-theme codes or LOS theme URIs.",
+             rdf="dcat:theme"),
         Prop("keywords", "list", searchable=True, description="Free keywords.", rdf="dcat:keyword"),
         Prop("publish", "bool", description="Marked for publication in Felles datakatalog."),
+        Prop("licence", check=checks.licence, description="EU licence code, such as NLOD_2_0 or CC_BY_4_0.",
+             rdf="dct:license"),
+        Prop("frequency", check=checks.frequency, description="EU frequency code, such as DAILY.",
+             rdf="dct:accrualPeriodicity"),
+        Prop("landing_page", description="Web page about the dataset.", rdf="dcat:landingPage"),
         Prop("columns", "list", description="Columns, as 'name type — comment', where the source has them."),
     ),
     refs=(
@@ -172,6 +186,7 @@ DATASET = NodeType(
         Ref("derived_from", "DERIVED_FROM", ("Dataset",), many=True, reverse="derivatives",
             description="Datasets this one is derived or copied from (declared lineage)."),
     ),
+    nb="Datasett",
     rdf_class="dcat:Dataset",
 )
 
@@ -180,8 +195,10 @@ FORMAT = NodeType(
     "A file or message format.",
     props=(
         Prop("media_type", indexed=True, description="IANA media type, such as text/csv."),
-        Prop("file_type", description="EU file-type code, such as CSV or JSON."),
+        Prop("file_type", check=checks.file_type, description="EU file-type code, such as CSV or JSON.",
+             rdf="dct:format"),
     ),
+    nb="Format",
     rdf_class="dct:MediaTypeOrExtent",
 )
 
@@ -197,6 +214,7 @@ STORAGE_LOCATION = NodeType(
              description="Inside the EU/EEA (derived from country)."),
     ),
     match_on=("name",),
+    nb="Lagringssted",
     rdf_class="dct:Location",
 )
 
@@ -226,6 +244,7 @@ INTEGRATION = NodeType(
         Ref("fint_component", "VIA", ("FintComponent",), reverse="integrations",
             description="FINT component the flow passes through."),
     ),
+    nb="Integrasjon",
     rdf_class="prov:Activity",
 )
 
@@ -250,6 +269,8 @@ HARVEST_RUN = NodeType(
         Prop("conflicts", "int", description="Values where the source disagrees with a manual edit."),
         Prop("errors", "list", description="What went wrong: row numbers and reasons, or the failure."),
     ),
+    nb="Innhøstingskjøring",
+    rdf_class="prov:Activity",
 )
 
 CONFLICT = NodeType(
@@ -265,14 +286,14 @@ CONFLICT = NodeType(
         Prop("first_seen", description="When it was first seen."),
         Prop("last_seen", description="When it was last seen."),
     ),
+    nb="Konflikt",
 )
 
 PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
 OWNERS = ("Person", "OrgUnit", "Organization")
 OWNED = ("System", "Dataset", "Integration", "FintComponent")
 
-OWNS = RelType(
-    "OWNS", OWNERS, OWNED,
+OWNS = RelType("OWNS", "eier", OWNERS, OWNED,
     "Ownership with a typed role: systemeier, systemansvarlig, dataeier, databehandler, kontaktperson.",
     props=(
         Prop("role", choices=OWNERSHIP_ROLES, required=True, description="The ownership role."),
@@ -288,8 +309,7 @@ OWNS = RelType(
     rdf="dct:rightsHolder",
 )
 
-HAS_ACCESS = RelType(
-    "HAS_ACCESS", PRINCIPALS, ("System", "Dataset", "Role", "FintComponent"),
+HAS_ACCESS = RelType("HAS_ACCESS", "har tilgang til", PRINCIPALS, ("System", "Dataset", "Role", "FintComponent"),
     "An access grant: a principal may use a system, dataset, role or FINT component.",
     props=(
         Prop("level", choices=ACCESS_LEVELS, required=True, description="read < write < admin."),
@@ -305,8 +325,7 @@ HAS_ACCESS = RelType(
     target_field="resource_id",
 )
 
-MEMBER_OF = RelType(
-    "MEMBER_OF", ("Person", "Group", "ServiceAccount"), ("Group",),
+MEMBER_OF = RelType("MEMBER_OF", "er medlem av", ("Person", "Group", "ServiceAccount"), ("Group",),
     "Group membership; groups nest.",
     props=(VALID_FROM, VALID_TO),
     temporal=True,
@@ -316,8 +335,7 @@ MEMBER_OF = RelType(
     rdf="org:memberOf",
 )
 
-HAS_ROLE = RelType(
-    "HAS_ROLE", ("Person", "Group", "ServiceAccount"), ("Role",),
+HAS_ROLE = RelType("HAS_ROLE", "har rollen", ("Person", "Group", "ServiceAccount"), ("Role",),
     "A principal holds a role.",
     props=(VALID_FROM, VALID_TO),
     temporal=True,
@@ -329,27 +347,27 @@ HAS_ROLE = RelType(
 
 # Relationships edited as refs of a node.
 REF_RELATIONSHIPS = (
-    RelType("PART_OF", ("OrgUnit",), ("OrgUnit", "Organization"), "Org unit hierarchy.", rdf="org:unitOf"),
-    RelType("WORKS_IN", ("Person",), ("OrgUnit",), "Where a person works.", rdf="org:memberOf"),
-    RelType("DEFINED_IN", ("Role",), ("System",), "The system a role belongs to."),
-    RelType("ACTS_FOR", ("ServiceAccount",), ("System",), "The system a service account serves.",
+    RelType("PART_OF", "er del av", ("OrgUnit",), ("OrgUnit", "Organization"), "Org unit hierarchy.", rdf="org:unitOf"),
+    RelType("WORKS_IN", "arbeider i", ("Person",), ("OrgUnit",), "Where a person works.", rdf="org:memberOf"),
+    RelType("DEFINED_IN", "er definert i", ("Role",), ("System",), "The system a role belongs to."),
+    RelType("ACTS_FOR", "handler for", ("ServiceAccount",), ("System",), "The system a service account serves.",
             rdf="prov:actedOnBehalfOf"),
-    RelType("STORED_IN", ("System", "Dataset"), ("StorageLocation",), "Where data lives.",
+    RelType("STORED_IN", "er lagret i", ("System", "Dataset"), ("StorageLocation",), "Where data lives.",
             rdf="dct:spatial"),
-    RelType("HOLDS", ("System", "FintComponent"), ("Dataset",), "A system holds a dataset.",
+    RelType("HOLDS", "har datasettet", ("System", "FintComponent"), ("Dataset",), "A system holds a dataset.",
             rdf="dcat:servesDataset"),
-    RelType("HAS_FORMAT", ("Dataset", "Integration"), ("Format",), "A format in use.", rdf="dct:format"),
-    RelType("DERIVED_FROM", ("Dataset",), ("Dataset",), "A dataset derived or copied from another.",
+    RelType("HAS_FORMAT", "har format", ("Dataset", "Integration"), ("Format",), "A format in use.", rdf="dct:format"),
+    RelType("DERIVED_FROM", "er avledet fra", ("Dataset",), ("Dataset",), "A dataset derived or copied from another.",
             props=(Prop("kind", choices=LINEAGE_KINDS, description="Declared or observed."),
                    Prop("via", description="The job or integration that derives it.")),
             rdf="prov:wasDerivedFrom"),
-    RelType("SENDS", ("System",), ("Integration",), "A system is the source of an integration.",
+    RelType("SENDS", "sender", ("System",), ("Integration",), "A system is the source of an integration.",
             rdf="prov:used"),
-    RelType("RECEIVES", ("Integration",), ("System",), "An integration delivers to a system.",
+    RelType("RECEIVES", "leverer til", ("Integration",), ("System",), "An integration delivers to a system.",
             rdf="prov:generated"),
-    RelType("CARRIES", ("Integration",), ("Dataset",), "An integration carries a dataset.",
+    RelType("CARRIES", "overfører", ("Integration",), ("Dataset",), "An integration carries a dataset.",
             rdf="prov:used"),
-    RelType("VIA", ("Integration",), ("FintComponent",), "An integration passes a FINT component."),
+    RelType("VIA", "går via", ("Integration",), ("FintComponent",), "An integration passes a FINT component."),
 )
 
 ONTOLOGY = Ontology(

@@ -51,3 +51,27 @@ def match_keys(record: dict[str, Any]) -> list[str] | None:
 def inside_eea(record: dict[str, Any]) -> bool | None:
     country = record.get("country")
     return None if country is None else country in EEA_COUNTRIES
+
+
+def theme(value: str) -> str:
+    from ontology.vocabularies import check_theme
+
+    return check_theme(value)
+
+
+def file_type(value: str) -> str:
+    from ontology.vocabularies import check_code
+
+    return check_code("file-type", value.upper())
+
+
+def frequency(value: str) -> str:
+    from ontology.vocabularies import check_code
+
+    return check_code("frequency", value.upper())
+
+
+def licence(value: str) -> str:
+    from ontology.vocabularies import check_code
+
+    return check_code("licence", value)

@@ -67,6 +67,8 @@ class NodeType:
     refs: tuple[Ref, ...] = ()
     # Properties that identify the same thing arriving from several sources, strongest first.
     match_on: tuple[str, ...] = ()
+    # Norwegian (bokmål) name of the type.
+    nb: str = ""
     rdf_class: str | None = None
 
     def prop(self, name: str) -> Prop:
@@ -83,6 +85,8 @@ class RelType:
     (ownerships, access grants, memberships); the others are edited through a node's refs."""
 
     type: str
+    # Norwegian (bokmål) label, read as "source … target": "Kari er medlem av Lærere".
+    nb: str
     sources: tuple[str, ...]
     targets: tuple[str, ...]
     description: str

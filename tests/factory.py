@@ -23,11 +23,16 @@ def valid_orgnr(seed: int) -> str:
     raise AssertionError("unreachable")
 
 
+# Values from the controlled vocabularies, for the properties that take them.
+VOCABULARY_SAMPLES = {"country": ["NO", "SE", "IE"], "themes": [["EDUC"], ["HEAL", "https://psi.norge.no/los/tema/barnehage"]],
+                      "licence": ["NLOD_2_0", "CC_BY_4_0"], "frequency": ["DAILY", "MONTHLY"], "file_type": ["CSV", "JSON"]}
+
+
 def sample(prop: Prop, n: int) -> Any:
     if prop.name == "orgnr":
         return valid_orgnr(n)
-    if prop.name == "country":
-        return "NO"
+    if prop.name in VOCABULARY_SAMPLES:
+        return VOCABULARY_SAMPLES[prop.name][n % len(VOCABULARY_SAMPLES[prop.name])]
     if prop.choices:
         return prop.choices[n % len(prop.choices)]
     return {"str": f"{prop.name} {n}", "int": n, "bool": True, "date": "2026-01-31", "list": [f"{prop.name}-{n}"]}[prop.kind]

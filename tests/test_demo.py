@@ -45,3 +45,15 @@ def test_demo_county_is_realistic_and_has_deliberate_gaps(clean_store, session_c
     no_basis = [d for d in api.get("/api/v1/datasets", params={"personal_data": "true", "limit": 500}).json()["items"]
                 if not d["legal_basis"]]
     assert no_basis
+
+
+def test_demo_records_obey_the_ontology():
+    """The demo loads through the ingest path, which trusts its records; check them like a harvest."""
+    from catalog.demo.county import records
+    from ontology.api_models import NODE_MODELS
+    from ontology.records import NodeRecord
+
+    for record in records():
+        if isinstance(record, NodeRecord):
+            model = NODE_MODELS[record.label].patch
+            model.model_validate({k: v for k, v in record.props.items() if k in model.model_fields})

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from catalog.api import problems
-from catalog.api.routes import harvest, queries, search
+from catalog.api.routes import export, harvest, queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
 from catalog.settings import get_settings
@@ -48,6 +48,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     api.include_router(search.router)
     api.include_router(queries.router)
     api.include_router(harvest.router)
+    api.include_router(export.router)
     app.include_router(api)
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")

@@ -73,7 +73,7 @@ FORMATS = [
     ("format-netex", "NeTEx", "application/xml", "XML"),
     ("format-geojson", "GeoJSON", "application/geo+json", "GEOJSON"),
     ("format-hal-json", "FINT HAL+JSON", "application/hal+json", "JSON"),
-    ("format-sosi", "SOSI", "text/vnd.sosi", "SOSI"),
+    ("format-sosi", "SOSI", "text/vnd.sosi", None),  # Norwegian; not in the EU file-type table
 ]
 
 FINT_COMPONENTS = [
@@ -353,6 +353,7 @@ def records() -> Iterator[NodeRecord | RelRecord]:
         yield NodeRecord("Dataset", _dataset_id(slug), {
             "name": name, "personal_data": personal, "special_categories": special, "legal_basis": basis,
             "access_rights": access, "themes": themes, "publish": publish,
+            "licence": "NLOD_2_0" if publish else None, "frequency": "MONTHLY" if publish else None,
             "description": f"{name} i Eksempel fylkeskommune.", "keywords": [name.split()[0].lower()]})
     for index, (source, target, mechanism, _, _, schedule, status, valid_from, valid_to) in enumerate(INTEGRATIONS):
         yield NodeRecord("Integration", f"integration-{index + 1:03d}", {

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from catalog.errors import InvalidInput
-from catalog.services import access
+from catalog.services import access, dcat
 from catalog.store import reports as report_store
 
 
@@ -88,6 +88,10 @@ REPORTS: dict[str, Report] = {
         ("kind", "id", "type", "name", "source", "last_seen"),
         lambda store, p: report_store.stale(
             store, (datetime.now(timezone.utc) - timedelta(days=p.days)).isoformat(timespec="seconds"))),
+    "dcat-readiness": Report(
+        "DCAT-AP-NO readiness", "Datasets lacking fields DCAT-AP-NO requires (mandatory) or recommends.",
+        ("id", "name", "publish", "ready", "missing_mandatory", "missing_recommended"),
+        lambda store, p: dcat.readiness_rows(store)),
     "access-review": Report(
         "Access review", "Everyone with effective access to `resource`: level, path, who granted it, since when.",
         ("principal_id", "principal", "type", "level", "path", "granted_by", "valid_from", "valid_to", "purpose",

@@ -1,0 +1,55 @@
+"""The whole graph out and in, exactly as stored: the backup behind the RDF export and import."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from catalog.store.driver import Store
+from catalog.store.ingest import BATCH_SIZE
+from catalog.store.schema import ENTITY
+from ontology import ONTOLOGY
+
+CATALOG_LABELS = {node.label for node in ONTOLOGY.nodes}
+KNOWN_LABELS = CATALOG_LABELS | {node.label for node in ONTOLOGY.operational}
+
+
+def nodes(store: Store) -> list[dict[str, Any]]:
+    return store.rows(f"MATCH (n) RETURN [l IN labels(n) WHERE l <> '{ENTITY}'][0] AS label, properties(n) AS props "
+                      "ORDER BY label, n.id")
+
+
+def edges(store: Store) -> list[dict[str, Any]]:
+    return store.rows("MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, "
+                      "properties(r) AS props ORDER BY type, r.id")
+
+
+def _batches(rows: list[dict]) -> Iterator[list[dict]]:
+    for start in range(0, len(rows), BATCH_SIZE):
+        yield rows[start:start + BATCH_SIZE]
+
+
+def restore(store: Store, node_rows: list[dict[str, Any]], edge_rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Write nodes and edges with exactly the given properties (merging on id)."""
+    by_label: dict[str, list] = defaultdict(list)
+    for row in node_rows:
+        if row["label"] not in KNOWN_LABELS:
+            raise ValueError(f"unknown node type '{row['label']}'")
+        by_label[row["label"]].append(row)
+    by_type: dict[str, list] = defaultdict(list)
+    for row in edge_rows:
+        ONTOLOGY.rel(row["type"])  # only ontology types reach the query text
+        by_type[row["type"]].append(row)
+    for label, rows in by_label.items():
+        extra = f", x:{ENTITY}" if label in CATALOG_LABELS else ""
+        for batch in _batches(rows):
+            store.execute(f"UNWIND $rows AS row MERGE (x:{label} {{id: row.props.id}}) SET x = row.props{extra}", rows=batch)
+    written = 0
+    for rel_type, rows in by_type.items():
+        for batch in _batches(rows):
+            written += store.execute(
+                f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}}) MATCH (b:{ENTITY} {{id: row.target}}) "
+                f"MERGE (a)-[x:{rel_type} {{id: row.props.id}}]->(b) SET x = row.props RETURN count(x) AS n",
+                rows=batch)[0]["n"]
+    return len(node_rows), written

@@ -1,0 +1,134 @@
+"""DCAT-AP-NO export validated by Digdir's own shapes, the lossless RDF round trip, the DCAT
+import of the profile's examples, and controlled vocabularies on input."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import DCAT, RDF, SH
+
+from catalog.demo.load import edit_and_harvest, load
+from catalog.services import backup
+from catalog.store import backup as backup_store
+from connectors.framework import SourceSettings, run_source
+from ontology.rdf import vocabulary
+from tests.api.test_entities import assert_problem
+from tests.conftest import SHARED
+
+STANDARDS = SHARED / "standards"
+needs_standards = pytest.mark.skipif(not STANDARDS.exists(), reason="../shared/standards is not beside the project")
+
+
+@pytest.fixture(scope="module")
+def demo(session_client, store):
+    store.execute("MATCH (n) DETACH DELETE n")
+    load(store)
+    edit_and_harvest(store)
+    yield session_client
+    store.execute("MATCH (n) DETACH DELETE n")
+
+
+def violations(turtle: str) -> list[str]:
+    """Validate as Felles datakatalog does: the vocabularies merged into the data graph."""
+    from pyshacl import validate
+
+    data = Graph().parse(data=turtle, format="turtle")
+    for vocabulary_file in (STANDARDS / "vocabularies").glob("*.ttl"):
+        data.parse(vocabulary_file)
+    shapes = Graph().parse(STANDARDS / "dcat-ap-no" / "dcat-ap-no-shacl-shapes-2.00.ttl")
+    _, report, _ = validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    return [f"{report.value(r, SH.focusNode)} {report.value(r, SH.resultPath)}: {report.value(r, SH.resultMessage)}"
+            for r in report.subjects(SH.resultSeverity, SH.Violation)]
+
+
+@needs_standards
+def test_demo_dcat_export_has_zero_violations(demo):
+    response = demo.get("/api/v1/export/dcat")
+    assert response.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=response.text, format="turtle")
+    assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) >= 5
+    assert len(set(graph.subjects(RDF.type, DCAT.DataService))) >= 5
+    assert violations(response.text) == []
+    for fmt, media in (("jsonld", "application/ld+json"), ("xml", "application/rdf+xml")):
+        other = demo.get("/api/v1/export/dcat", params={"format": fmt})
+        assert other.headers["content-type"].startswith(media)
+        assert len(Graph().parse(data=other.text, format={"jsonld": "json-ld"}.get(fmt, fmt))) == len(graph)
+
+
+@needs_standards
+def test_the_validation_catches_an_invalid_catalogue():
+    invalid = (STANDARDS / "dcat-ap-no" / "example-invalid-catalog.ttl").read_text()
+    assert violations(invalid)
+
+
+def test_readiness_report_names_the_missing_fields(demo):
+    rows = {r["id"]: r for r in demo.get("/api/v1/reports/dcat-readiness").json()["rows"]}
+    timeplan = rows["dataset-timeplan"]
+    assert "theme" not in timeplan["missing_mandatory"] and "licence" in timeplan["missing_recommended"]
+    harvested = next(r for r in rows.values() if r["name"] == "Arrangører")
+    assert {"description", "theme"} <= set(harvested["missing_mandatory"]) and harvested["ready"] is False
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "json-ld"])
+def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
+    before_nodes, before_edges = backup_store.nodes(store), backup_store.edges(store)
+    assert any(n["label"] == "HarvestRun" for n in before_nodes) and any(n["label"] == "Conflict" for n in before_nodes)
+    exported = demo.get("/api/v1/export/rdf", params={"format": fmt})
+    assert exported.status_code == 200
+    store.execute("MATCH (n) DETACH DELETE n")
+    media = "application/ld+json" if fmt == "json-ld" else "text/turtle"
+    imported = demo.post("/api/v1/import/rdf", content=exported.content, headers={"content-type": media})
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {"nodes": len(before_nodes), "edges": len(before_edges)}
+    after_nodes, after_edges = backup_store.nodes(store), backup_store.edges(store)
+    assert len(after_nodes) == len(before_nodes)
+    for before, after in zip(before_nodes, after_nodes):
+        assert before == after  # label and every property, types included
+    assert after_edges == before_edges
+    labels = store.rows("MATCH (n:Entity) RETURN count(n) AS n")[0]["n"]
+    assert labels == sum(1 for n in before_nodes if n["label"] not in ("HarvestRun", "Conflict"))
+
+
+def test_import_rejects_what_is_not_a_catalog_export(demo):
+    assert_problem(demo.post("/api/v1/import/rdf", content=b"@prefix : <x> . :a :b", headers={"content-type": "text/turtle"}), 422)
+
+
+@needs_standards
+def test_profile_examples_import_through_the_dcat_connector(clean_store, session_client):
+    examples = STANDARDS / "dcat-ap-no"
+    source = SourceSettings(id="dcat-examples", connector="dcat", settings={"path": "examples-dcat-ap-no-2.0.ttl"})
+    run = run_source(clean_store, source, examples)
+    assert run["status"] == "succeeded", run["errors"]
+    datasets = session_client.get("/api/v1/datasets").json()["items"]
+    buildings = next(d for d in datasets if d["name"] == "Bygninger - et eksempeldatasett")
+    assert buildings["themes"] == ["GOVE"] and buildings["description"] == "Et eksempeldatasett."
+    assert buildings["owners"] == [{"id": "org-991825827", "type": "Organization", "name": "Organisasjon 991825827",
+                                    "role": "dataeier"}]
+    valid = run_source(clean_store, SourceSettings(id="dcat-valid", connector="dcat", settings={
+        "path": "example-valid-catalog-with-distribution.ttl"}), examples)
+    assert valid["status"] == "succeeded" and valid["created"] > 0
+    test = next(d for d in session_client.get("/api/v1/datasets").json()["items"] if d["name"] == "Test dataset")
+    assert test["licence"] == "CNRI_PYTHON" and "https://psi.norge.no/los/tema/barnehage" in test["themes"]
+    again = run_source(clean_store, source, examples)
+    assert again["created"] == 0 and again["updated"] == 0
+
+
+def test_controlled_values_are_checked_on_input_naming_what_is_allowed(client):
+    problem = assert_problem(client.post("/api/v1/datasets", json={"name": "X", "themes": ["SKOLE"]}), 422)
+    assert problem["errors"][0]["loc"] == ["body", "themes", 0] and "EDUC" in problem["errors"][0]["msg"]
+    problem = assert_problem(client.post("/api/v1/datasets", json={"name": "X", "licence": "MIT-ish"}), 422)
+    assert "NLOD_2_0" in problem["errors"][0]["msg"] or "/api/v1/vocabularies/licence" in problem["errors"][0]["msg"]
+    assert_problem(client.post("/api/v1/datasets", json={"name": "X", "frequency": "SOMETIMES"}), 422)
+    assert_problem(client.post("/api/v1/formats", json={"name": "X", "file_type": "WORDPERFECT9"}), 422)
+    ok = client.post("/api/v1/datasets", json={"name": "Y", "themes": ["EDUC", "https://psi.norge.no/los/tema/barnehage"],
+                                               "licence": "NLOD_2_0", "frequency": "daily"})
+    assert ok.status_code == 201 and ok.json()["frequency"] == "DAILY"
+    assert "NLOD_2_0" in client.get("/api/v1/vocabularies/licence").json()["values"]
+    assert_problem(client.get("/api/v1/vocabularies/colours"), 404)
+
+
+def test_vocabulary_is_derived_from_the_ontology(client):
+    turtle = client.get("/api/v1/ontology").text
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert len(graph) == len(vocabulary())
+    assert '"Datasett"@nb' in turtle and "rdfs:subClassOf dcat:Dataset" in turtle
