@@ -19,7 +19,7 @@ install: $(BIN)/catalog
 demo: install
 	$(BIN)/catalog neo4j start
 	$(BIN)/catalog load-demo
-	CATALOG_SOURCES_FILE=catalog/demo/sources.yaml $(BIN)/catalog serve --host $(HOST) --port $(PORT)
+	CATALOG_SOURCES_FILE=catalog/demo/sources.yaml $(BIN)/catalog serve --dev --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest

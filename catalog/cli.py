@@ -34,14 +34,22 @@ def _connect(settings: Settings | None = None) -> Store:
     return store
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          dev: bool = typer.Option(False, "--dev", help="Print ready-made tokens for each role (loopback only).")) -> None:
     """Serve the API (OpenAPI at /docs)."""
     import uvicorn
 
     from catalog.api.app import create_app
 
+    if dev and host not in LOOPBACK:
+        _fail(f"development mode hands out tokens and runs only on loopback, not on {host}")
     store = _connect()
+    if dev:
+        _print_dev_tokens(store)
     console.print(f"Catalog API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(store), host=host, port=port)
 
@@ -121,6 +129,58 @@ def harvest(
             console.print(f"[red]•[/red] {error}")
     if any(run["status"] in ("failed", "needs-confirmation") for run in runs):
         raise typer.Exit(2)
+
+
+def _print_dev_tokens(store: Store) -> None:
+    from datetime import datetime
+
+    from catalog.security import ROLES, create_token
+    from catalog.store.security import an_owner
+
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    owner = an_owner(store)
+    console.print("[bold]Development mode[/bold]: tokens valid for one day (send as 'Authorization: Bearer …'):")
+    for role in ROLES:
+        person = owner[0] if role == "owner" and owner else None
+        token = create_token(store, f"dev-{role}-{stamp}", role, 1, person)
+        note = f"  (acts for {owner[0]}, who owns {owner[1]})" if person else ""
+        console.print(f"  {role:<10} {token}{note}", soft_wrap=True)
+
+
+token_app = typer.Typer(help="API tokens for connectors and automation.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(role: str = typer.Option(..., help="reader, owner, architect, auditor or admin"),
+                 name: str = typer.Option(..., help="What the token is for; unique."),
+                 expires: int = typer.Option(90, help="Days until it expires."),
+                 person: str = typer.Option(None, help="The person an owner token acts for.")) -> None:
+    """Print a new API token (the way to bootstrap the first admin)."""
+    from catalog.errors import CatalogError
+    from catalog.security import create_token
+
+    store = _connect()
+    try:
+        typer.echo(create_token(store, name, role, expires, person))
+    except CatalogError as error:
+        _fail(error.detail)
+    finally:
+        store.close()
+
+
+@token_app.command("revoke")
+def token_revoke(name: str) -> None:
+    """Revoke a token for good."""
+    from catalog.store.security import revoke_token
+
+    store = _connect()
+    try:
+        if not revoke_token(store, name):
+            _fail(f"no token named '{name}'")
+    finally:
+        store.close()
+    console.print(f"revoked {name}")
 
 
 def _write(text: str, output: Path | None) -> None:

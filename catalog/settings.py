@@ -29,6 +29,19 @@ class Settings(BaseSettings):
     # The harvest sources (see sources.yaml in the README).
     sources_file: Path = Path("sources.yaml")
 
+    # OpenID Connect sign-in (Entra ID: issuer https://login.microsoftonline.com/<tenant>/v2.0,
+    # JWKS https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys, audience the app id).
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_role_claim: str = "roles"
+    # Claim value -> catalog role, such as {"Catalog.Admin": "admin"}; given as JSON.
+    oidc_role_map: dict[str, str] = {}
+
+    # Browser origins allowed to call the API; none by default.
+    cors_origins: list[str] = []
+    max_request_bytes: int = 10 * 1024 * 1024
+
     # Upper bound for any one query the API runs, so no request can hang the server.
     query_timeout_seconds: float = 15.0
 

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from catalog.store import harvest as harvest_store
+from catalog.store import history
 from catalog.store.driver import Store
 from catalog.store.ingest import load_nodes, load_rels, now_iso
 from ontology import ONTOLOGY
@@ -148,6 +149,8 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         run["status"] = run.get("status") if run.get("status") != "running" else "succeeded"
     run["finished"] = now_iso()
     harvest_store.save_run(store, {k: v for k, v in run.items() if k != "diff"})
+    if not dry_run:
+        history.record_run(store, run)
     return run
 
 

@@ -289,6 +289,50 @@ CONFLICT = NodeType(
     nb="Konflikt",
 )
 
+API_TOKEN = NodeType(
+    "ApiToken", "tokens", "token",
+    "A credential for connectors and automation: created by an admin, shown once, stored hashed.",
+    props=(
+        Prop("name", required=True, unique=True, description="What the token is for; unique."),
+        Prop("role", required=True, description="The catalog role it acts with."),
+        Prop("person_id", description="The person it acts for (owners edit what this person owns)."),
+        Prop("token_hash", unique=True, description="SHA-256 of the token; the token itself is never stored."),
+        Prop("created", description="When it was made."),
+        Prop("expires", description="When it stops working."),
+        Prop("revoked", "bool", description="Revoked tokens never work again."),
+    ),
+    nb="API-nøkkel",
+)
+
+CHANGE_RECORD = NodeType(
+    "ChangeRecord", "history", "change",
+    "One write to the catalog, kept forever: who, when, what, before and after.",
+    props=(
+        Prop("at", required=True, indexed=True, description="When (UTC, ISO 8601)."),
+        Prop("actor", required=True, indexed=True, description="Who: a user, a token, or a harvest source."),
+        Prop("action", required=True, description="create, update, delete or harvest."),
+        Prop("entity_id", required=True, indexed=True, description="The node or edge changed."),
+        Prop("entity_type", description="Its type."),
+        Prop("before", description="Its properties before, as JSON."),
+        Prop("after", description="Its properties after, as JSON."),
+        Prop("request_id", description="The API request that made the change."),
+        Prop("run_id", description="The harvest run that made the change."),
+    ),
+    nb="Endringslogg",
+    rdf_class="prov:Activity",
+)
+
+ROLE_ASSIGNMENT = NodeType(
+    "CatalogRoleAssignment", "admin/role-assignments", "assignment",
+    "A catalog role given to a signed-in user (by subject, UPN or e-mail), besides token claims.",
+    props=(
+        Prop("subject", required=True, indexed=True, check=checks.lower_case,
+             description="The user's subject, UPN or e-mail, as the sign-in token carries it."),
+        Prop("role", required=True, description="reader, owner, architect, auditor or admin."),
+    ),
+    nb="Katalogrolle",
+)
+
 PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
 OWNERS = ("Person", "OrgUnit", "Organization")
 OWNED = ("System", "Dataset", "Integration", "FintComponent")
@@ -373,7 +417,7 @@ REF_RELATIONSHIPS = (
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
            DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION),
-    operational=(HARVEST_RUN, CONFLICT),
+    operational=(HARVEST_RUN, CONFLICT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
     common_props=(
         Prop("name", required=True, searchable=True, indexed=True, description="Display name.",

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from catalog.api.app import create_app
 from catalog.local_neo4j import LocalNeo4j
+from catalog.security import ROLES, create_token
 from catalog.store.driver import Store, make_driver
 from catalog.store.schema import ensure_schema
 
@@ -56,15 +57,29 @@ def store(neo4j_server) -> Iterator[Store]:
     store.close()
 
 
+def wipe(store: Store) -> None:
+    """Empty the graph but for the API tokens the test clients sign in with."""
+    store.execute("MATCH (n) WHERE NOT n:ApiToken DETACH DELETE n")
+
+
 @pytest.fixture
 def clean_store(store: Store) -> Store:
-    store.execute("MATCH (n) DETACH DELETE n")
+    wipe(store)
     return store
 
 
 @pytest.fixture(scope="session")
-def session_client(store: Store) -> Iterator[TestClient]:
-    with TestClient(create_app(store), raise_server_exceptions=False) as test_client:
+def tokens(store: Store) -> dict[str, str]:
+    """One API token per catalog role."""
+    store.execute("MATCH (t:ApiToken) DELETE t")
+    return {role: create_token(store, f"test-{role}", role, 1) for role in ROLES}
+
+
+@pytest.fixture(scope="session")
+def session_client(store: Store, tokens: dict[str, str]) -> Iterator[TestClient]:
+    """A client signed in as admin; pass other headers to act as another role."""
+    with TestClient(create_app(store), raise_server_exceptions=False,
+                    headers={"Authorization": f"Bearer {tokens['admin']}"}) as test_client:
         yield test_client
 
 

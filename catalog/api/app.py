@@ -1,27 +1,43 @@
-"""The FastAPI application: routers under /api/v1, health probes, problem+json errors."""
+"""The FastAPI application: routers under /api/v1 behind sign-in, health probes, problem+json
+errors, and the hardening every response gets."""
 
 from __future__ import annotations
 
+import uuid
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from catalog.api import problems
-from catalog.api.routes import export, harvest, queries, search
+from catalog.api.deps import signed_in
+from catalog.api.routes import admin, export, harvest, queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
+from catalog.security import PERMISSIONS
 from catalog.settings import get_settings
 from catalog.store.driver import Store
+from catalog.store.history import REQUEST_ID
 from catalog.store.schema import ensure_schema
 from ontology import ONTOLOGY
 
 API_PREFIX = "/api/v1"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# The interactive docs load their scripts from a CDN; every other response may load nothing.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 def create_app(store: Store | None = None) -> FastAPI:
     """Build the app; tests pass their own store, otherwise it connects at start-up."""
+    settings = get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,22 +50,23 @@ def create_app(store: Store | None = None) -> FastAPI:
     app = FastAPI(
         title="Data-ownership and integration catalog",
         version="0.1.0",
-        description="Systems, datasets, integrations, owners and access for Norwegian municipalities and counties.",
+        description="Systems, datasets, integrations, owners and access for Norwegian municipalities and counties. "
+                    "Every /api/v1 route needs `Authorization: Bearer <token>`; each names the permission it "
+                    "needs as `x-permission`.",
         lifespan=lifespan,
     )
     problems.install(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(signed_in)])
     for node in ONTOLOGY.nodes:
         api.include_router(entity_router(node))
     for rel in ONTOLOGY.relationships:
         if rel.path:
             api.include_router(relation_router(rel))
-    api.include_router(search.router)
-    api.include_router(queries.router)
-    api.include_router(harvest.router)
-    api.include_router(export.router)
+    for module in (search, queries, harvest, export, admin):
+        api.include_router(module.router)
     app.include_router(api)
+    _check_every_route_has_a_permission(app)
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")
     def healthz() -> dict:
@@ -61,4 +78,33 @@ def create_app(store: Store | None = None) -> FastAPI:
             return JSONResponse({"status": "ready"})
         return problems.problem(503, "Not ready", "Neo4j cannot be reached.")
 
+    @app.middleware("http")
+    async def harden(request: Request, call_next):
+        length = request.headers.get("content-length")
+        limit = settings.max_request_bytes * (20 if request.url.path == f"{API_PREFIX}/import/rdf" else 1)
+        if length and (not length.isdigit() or int(length) > limit):
+            return problems.problem(413, "Request too large", f"Requests may be at most {limit} bytes.")
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id[:100])
+        try:
+            response = await call_next(request)
+        finally:
+            REQUEST_ID.reset(token)
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["X-Request-ID"] = request_id[:100]
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            response.headers["Content-Security-Policy"] = API_CSP
+        return response
+
+    if settings.cors_origins:  # closed unless origins are configured
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match"], expose_headers=["ETag"])
     return app
+
+
+def _check_every_route_has_a_permission(app: FastAPI) -> None:
+    missing = [f"{sorted(route.methods)} {route.path}" for route in app.routes
+               if isinstance(route, APIRoute) and route.path.startswith(API_PREFIX)
+               and (route.openapi_extra or {}).get("x-permission") not in PERMISSIONS]
+    if missing:
+        raise RuntimeError(f"routes without a permission: {', '.join(missing)}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
 from catalog.errors import PreconditionFailed
+from catalog.security import User, authorize
+from catalog.settings import get_settings
 from catalog.store.driver import Store
 
 
@@ -14,9 +16,17 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def current_actor() -> str:
-    # Replaced by the signed-in user's identity once authentication is in place.
-    return "api"
+async def signed_in(request: Request) -> User:
+    """Authenticates and authorises every /api/v1 request (see catalog.security)."""
+    return await authorize(request, request.app.state.store, get_settings())
+
+
+def current_user(request: Request) -> User:
+    return request.state.user
+
+
+def current_actor(request: Request) -> str:
+    return request.state.user.subject
 
 
 def expected_version(if_match: Annotated[str | None, Header(description="ETag from an earlier read.")] = None) -> int | None:
@@ -32,6 +42,12 @@ def etag(version: int | None) -> str:
     return f'"{version or 0}"'
 
 
+def permission(name: str) -> dict[str, Any]:
+    """Marks a route with the permission it needs; catalog.security enforces it."""
+    return {"x-permission": name}
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 ActorDep = Annotated[str, Depends(current_actor)]
+UserDep = Annotated[User, Depends(current_user)]
 VersionDep = Annotated[int | None, Depends(expected_version)]

@@ -30,7 +30,9 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(CatalogError)
     async def catalog_error(_: Request, error: CatalogError) -> JSONResponse:
-        return problem(error.status, error.title, error.detail, **error.extra)
+        response = problem(error.status, error.title, error.detail, **error.extra)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -15,6 +15,7 @@ from neo4j import ManagedTransaction
 
 from catalog.errors import AlreadyExists, HasDependants, InvalidInput, InvalidReference, NotFound, PreconditionFailed
 from catalog.store.cypher import label_test, ref_pattern, summary, type_of
+from catalog.store import history
 from catalog.store.driver import Store
 from catalog.store.ingest import now_iso
 from catalog.store.schema import ENTITY
@@ -189,9 +190,17 @@ def create_entity(store: Store, label: str, data: dict[str, Any], actor: str) ->
             manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
-        return _get(tx, label, entity_id)
+        created = _get(tx, label, entity_id)
+        history.record(tx, "create", entity_id, label, actor, None, _record_of(created, node))
+        return created
 
     return store.write(work)
+
+
+def _record_of(entity: dict[str, Any], node: NodeType) -> dict[str, Any]:
+    """What a change record keeps of an entity: its properties and its own refs."""
+    keep = {p.name for p in ONTOLOGY.all_props(node)} | {r.field for r in node.refs} | {"id", "source"}
+    return {k: v for k, v in entity.items() if k in keep}
 
 
 def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any], *, replace: bool,
@@ -217,6 +226,7 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         current = _current(tx, label, entity_id, expected_version)
+        before = _record_of(_get(tx, label, entity_id), node)
         props.update(_derive(node, {**current, **props}))
         _check_unique(tx, node, props, entity_id)
         _check_refs(tx, node, entity_id, refs)
@@ -227,7 +237,9 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
             id=entity_id, props=props, actor=actor, now=now, manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
-        return _get(tx, label, entity_id)
+        updated = _get(tx, label, entity_id)
+        history.record(tx, "update", entity_id, label, actor, before, _record_of(updated, node))
+        return updated
 
     return store.write(work)
 
@@ -255,7 +267,7 @@ def _dependant_statements() -> tuple[str, ...]:
     return tuple(statements)
 
 
-def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool,
+def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, actor: str,
                   expected_version: int | None = None) -> list[dict[str, Any]]:
     """Delete a node; its dependants (transitively) block the delete unless cascade is set.
     Returns what was deleted besides the node itself."""
@@ -275,6 +287,9 @@ def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool,
             raise HasDependants(
                 f"{len(listed)} node(s) depend on {label} '{entity_id}'; delete them first or repeat with ?cascade=true.",
                 dependants=listed)
+        for gone in [{"id": entity_id, "type": label}, *dependants.values()]:
+            gone_node = ONTOLOGY.node(gone["type"])
+            history.record(tx, "delete", gone["id"], gone["type"], actor, _record_of(_get(tx, gone["type"], gone["id"]), gone_node), None)
         tx.run(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids DETACH DELETE n", ids=[entity_id, *dependants])
         return list(dependants.values())
 

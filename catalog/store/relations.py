@@ -10,6 +10,7 @@ from neo4j import ManagedTransaction
 
 from catalog.errors import AlreadyExists, InvalidReference, NotFound
 from catalog.store.cypher import label_test, summary
+from catalog.store import history
 from catalog.store.driver import Store
 from catalog.store.entities import MANUAL
 from catalog.store.ingest import now_iso
@@ -85,26 +86,35 @@ def create_edge(store: Store, rel_type: str, data: dict[str, Any], actor: str) -
             f"r.source = '{MANUAL}', r.last_modified_by = $actor, r.version = 1",
             source=source, target=target, props=props, id=edge, now=now, actor=actor,
         )
-        return _get(tx, rel_type, edge)
+        created = _get(tx, rel_type, edge)
+        history.record(tx, "create", edge, rel.type, actor, None, _record_of(created))
+        return created
 
     return store.write(work)
+
+
+def _record_of(edge: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in edge.items() if k not in ("source_node", "target_node")}
 
 
 def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], actor: str) -> dict[str, Any]:
     def work(tx: ManagedTransaction) -> dict[str, Any]:
-        _get(tx, rel_type, edge)
+        before = _get(tx, rel_type, edge)
         tx.run(f"MATCH ()-[r:{rel_type} {{id: $id}}]->() SET r += $props, r.version = r.version + 1, "
                "r.last_modified_by = $actor, r.last_seen = $now, r.manual_fields = reduce(acc = coalesce(r.manual_fields, []), "
                "k IN keys($props) | CASE WHEN k IN acc THEN acc ELSE acc + k END)",
                id=edge, props=props, actor=actor, now=now_iso())
-        return _get(tx, rel_type, edge)
+        after = _get(tx, rel_type, edge)
+        history.record(tx, "update", edge, rel_type, actor, _record_of(before), _record_of(after))
+        return after
 
     return store.write(work)
 
 
-def delete_edge(store: Store, rel_type: str, edge: str) -> None:
+def delete_edge(store: Store, rel_type: str, edge: str, actor: str) -> None:
     def work(tx: ManagedTransaction) -> None:
-        _get(tx, rel_type, edge)
+        before = _get(tx, rel_type, edge)
+        history.record(tx, "delete", edge, rel_type, actor, _record_of(before), None)
         tx.run(f"MATCH ()-[r:{rel_type} {{id: $id}}]->() DELETE r", id=edge)
 
     store.write(work)

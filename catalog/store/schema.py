@@ -11,22 +11,24 @@ ENTITY = "Entity"
 SEARCH_INDEX = "entity_search"
 
 
+def _node_statements(label: str, props) -> list[str]:
+    name = label.lower()
+    statements = [f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"]
+    for prop in props:
+        if prop.unique:
+            statements.append(f"CREATE CONSTRAINT {name}_{prop.name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop.name} IS UNIQUE")
+        elif prop.indexed:
+            statements.append(f"CREATE INDEX {name}_{prop.name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop.name})")
+    return statements
+
+
 def schema_statements() -> list[str]:
     statements = [f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
                   f"CREATE INDEX entity_source IF NOT EXISTS FOR (n:{ENTITY}) ON (n.source)"]
     for node in ONTOLOGY.nodes:
-        label = node.label
-        statements.append(f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE")
-        for prop in ONTOLOGY.all_props(node):
-            name = f"{label.lower()}_{prop.name}"
-            if prop.unique:
-                statements.append(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop.name} IS UNIQUE")
-            elif prop.indexed:
-                statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop.name})")
+        statements += _node_statements(node.label, ONTOLOGY.all_props(node))
     for node in ONTOLOGY.operational:
-        statements.append(f"CREATE CONSTRAINT {node.label.lower()}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE")
-        statements += [f"CREATE INDEX {node.label.lower()}_{p.name} IF NOT EXISTS FOR (n:{node.label}) ON (n.{p.name})"
-                       for p in node.props if p.indexed]
+        statements += _node_statements(node.label, node.props)
     for rel in ONTOLOGY.relationships:
         statements.append(f"CREATE INDEX rel_{rel.type.lower()}_id IF NOT EXISTS FOR ()-[r:{rel.type}]-() ON (r.id)")
     labels = "|".join(node.label for node in ONTOLOGY.nodes)

@@ -10,14 +10,15 @@ from openpyxl import load_workbook
 
 from catalog.demo.load import load
 from tests.api.test_entities import assert_problem
+from tests.conftest import wipe
 
 
 @pytest.fixture(scope="module")
 def demo(session_client, store):
-    store.execute("MATCH (n) DETACH DELETE n")
+    wipe(store)
     load(store)
     yield session_client
-    store.execute("MATCH (n) DETACH DELETE n")
+    wipe(store)
 
 
 def test_lineage_of_inschool_reaches_fint_consumers_and_bi(demo):

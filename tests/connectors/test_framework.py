@@ -12,6 +12,7 @@ from catalog.cli import app as cli
 from catalog.settings import get_settings
 from connectors.framework import SourceSettings, run_source
 from tests.factory import create
+from tests.conftest import wipe
 
 HEADER = ["System", "Leverandør", "Systemeier", "Systemansvarlig", "Driftsmodell", "Lagringssted", "Land",
           "Personopplysninger", "Behandlingsgrunnlag", "Dataformat", "Datasett", "Integrasjoner"]
@@ -108,7 +109,7 @@ def test_malformed_rows_are_reported_and_skipped_or_fail_the_run(clean_store, tm
     assert {e.split(":")[0] for e in run["errors"]} == {"row 3", "row 4", "row 5", "row 6"}
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 1
     strict = SourceSettings(id="strict", connector="inventory", on_error="fail", settings={"path": "inventory.csv"})
-    clean_store.execute("MATCH (n) DETACH DELETE n")
+    wipe(clean_store)
     failed = harvest(clean_store, tmp_path, rows, source=strict)
     assert failed["status"] == "failed"
     assert count(clean_store, "MATCH (n:Entity) RETURN count(n) AS n") == 0

@@ -13,7 +13,7 @@ from catalog.store import backup as backup_store
 from connectors.framework import SourceSettings, run_source
 from ontology.rdf import vocabulary
 from tests.api.test_entities import assert_problem
-from tests.conftest import SHARED
+from tests.conftest import SHARED, wipe
 
 STANDARDS = SHARED / "standards"
 needs_standards = pytest.mark.skipif(not STANDARDS.exists(), reason="../shared/standards is not beside the project")
@@ -21,11 +21,11 @@ needs_standards = pytest.mark.skipif(not STANDARDS.exists(), reason="../shared/s
 
 @pytest.fixture(scope="module")
 def demo(session_client, store):
-    store.execute("MATCH (n) DETACH DELETE n")
+    wipe(store)
     load(store)
     edit_and_harvest(store)
     yield session_client
-    store.execute("MATCH (n) DETACH DELETE n")
+    wipe(store)
 
 
 def violations(turtle: str) -> list[str]:
@@ -75,7 +75,7 @@ def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
     assert any(n["label"] == "HarvestRun" for n in before_nodes) and any(n["label"] == "Conflict" for n in before_nodes)
     exported = demo.get("/api/v1/export/rdf", params={"format": fmt})
     assert exported.status_code == 200
-    store.execute("MATCH (n) DETACH DELETE n")
+    wipe(store)
     media = "application/ld+json" if fmt == "json-ld" else "text/turtle"
     imported = demo.post("/api/v1/import/rdf", content=exported.content, headers={"content-type": media})
     assert imported.status_code == 200, imported.text
@@ -86,7 +86,7 @@ def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
         assert before == after  # label and every property, types included
     assert after_edges == before_edges
     labels = store.rows("MATCH (n:Entity) RETURN count(n) AS n")[0]["n"]
-    assert labels == sum(1 for n in before_nodes if n["label"] not in ("HarvestRun", "Conflict"))
+    assert labels == sum(1 for n in before_nodes if n["label"] in backup_store.CATALOG_LABELS)
 
 
 def test_import_rejects_what_is_not_a_catalog_export(demo):

@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from catalog.api.deps import ActorDep, StoreDep, VersionDep, etag
+from catalog.api.deps import ActorDep, StoreDep, UserDep, VersionDep, etag, permission
 from catalog.store import entities
 from ontology import ONTOLOGY, NodeType
 from ontology.api_models import NODE_MODELS, EntitySummary, Page, prop_annotation
 
 MAX_PAGE = 500
+OWNER_EDITABLE = {"System", "Dataset", "Integration"}
 
 
 class Deleted(BaseModel):
@@ -46,25 +47,36 @@ def entity_router(node: NodeType) -> APIRouter:
     label, noun = node.label, node.path.replace("-", "_")
     router = APIRouter(prefix=f"/{node.path}", tags=[node.path])
     ref_fields = {r.field for r in node.refs}
+    # Owners edit what they own; everything else is the architects'.
+    edit = permission("edit_owned" if label in OWNER_EDITABLE else "edit_catalog")
+    personal = {p.name for p in node.props if p.personal}
 
-    @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=f"List {node.path}")
-    def list_(store: StoreDep, query: Annotated[Filters, Query()]) -> dict:
+    def shown(user, entity: dict) -> dict:
+        if personal and not user.can("read_personal"):
+            return {k: v for k, v in entity.items() if k not in personal}
+        return entity
+
+    @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=f"List {node.path}",
+                openapi_extra=permission("read"))
+    def list_(store: StoreDep, user: UserDep, query: Annotated[Filters, Query()]) -> dict:
         given = query.model_dump(exclude_none=True, exclude={"limit", "offset", "sort", "order", "q"})
         items, total = entities.list_entities(store, label, entities.ListQuery(
             filters={k: v for k, v in query.model_dump(mode="json", exclude_none=True).items() if k in given and k not in ref_fields},
             ref_filters={k: v for k, v in given.items() if k in ref_fields},
             text=query.q, sort=query.sort, descending=query.order == "desc", limit=query.limit, offset=query.offset,
         ))
-        return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
+        return {"items": [shown(user, item) for item in items], "total": total, "limit": query.limit,
+                "offset": query.offset}
 
-    @router.get("/{entity_id}", response_model=Read, operation_id=f"get_{noun}", summary=f"Get one of the {node.path}")
-    def get(entity_id: str, store: StoreDep, response: Response) -> dict:
+    @router.get("/{entity_id}", response_model=Read, operation_id=f"get_{noun}", summary=f"Get one of the {node.path}",
+                openapi_extra=permission("read"))
+    def get(entity_id: str, store: StoreDep, user: UserDep, response: Response) -> dict:
         found = entities.get_entity(store, label, entity_id)
         response.headers["ETag"] = etag(found.get("version"))
-        return found
+        return shown(user, found)
 
     @router.post("", response_model=Read, status_code=status.HTTP_201_CREATED, operation_id=f"create_{noun}",
-                 summary=f"Create one of the {node.path}")
+                 summary=f"Create one of the {node.path}", openapi_extra=permission("edit_catalog"))
     def create(body: Create, store: StoreDep, actor: ActorDep, response: Response) -> dict:
         created = entities.create_entity(store, label, body.model_dump(mode="json"), actor)
         response.headers["Location"] = f"/api/v1/{node.path}/{created['id']}"
@@ -72,7 +84,7 @@ def entity_router(node: NodeType) -> APIRouter:
         return created
 
     @router.put("/{entity_id}", response_model=Read, operation_id=f"replace_{noun}",
-                summary=f"Replace one of the {node.path}; fields left out are emptied")
+                summary=f"Replace one of the {node.path}; fields left out are emptied", openapi_extra=edit)
     def replace(entity_id: str, body: Create, store: StoreDep, actor: ActorDep, version: VersionDep,
                 response: Response) -> dict:
         data = body.model_dump(mode="json", exclude={"id"})
@@ -82,7 +94,7 @@ def entity_router(node: NodeType) -> APIRouter:
         return updated
 
     @router.patch("/{entity_id}", response_model=Read, operation_id=f"patch_{noun}",
-                  summary=f"Change some fields of one of the {node.path}")
+                  summary=f"Change some fields of one of the {node.path}", openapi_extra=edit)
     def patch(entity_id: str, body: Patch, store: StoreDep, actor: ActorDep, version: VersionDep,
               response: Response) -> dict:
         data = body.model_dump(mode="json", include=body.model_fields_set)
@@ -92,10 +104,11 @@ def entity_router(node: NodeType) -> APIRouter:
         return updated
 
     @router.delete("/{entity_id}", response_model=Deleted, operation_id=f"delete_{noun}",
-                   summary=f"Delete one of the {node.path}; with cascade, also what depends on it")
-    def delete(entity_id: str, store: StoreDep, version: VersionDep,
+                   summary=f"Delete one of the {node.path}; with cascade, also what depends on it", openapi_extra=edit)
+    def delete(entity_id: str, store: StoreDep, actor: ActorDep, version: VersionDep,
                cascade: Annotated[bool, Query(description="Also delete the nodes that depend on this one.")] = False) -> dict:
-        dependants = entities.delete_entity(store, label, entity_id, cascade=cascade, expected_version=version)
+        dependants = entities.delete_entity(store, label, entity_id, cascade=cascade, actor=actor,
+                                            expected_version=version)
         return {"deleted": [{"id": entity_id, "type": label}, *dependants]}
 
     return router

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Request, Response
 from rdflib import Graph
 
-from catalog.api.deps import StoreDep
+from catalog.api.deps import StoreDep, permission
 from catalog.errors import InvalidInput, NotFound
 from catalog.services import backup, dcat
 from catalog.settings import get_settings
@@ -23,21 +23,21 @@ def _rdf(graph: Graph, fmt: str, media_type: str) -> Response:
     return Response(graph.serialize(format=RDFLIB_FORMAT[fmt]), media_type=f"{media_type}; charset=utf-8")
 
 
-@router.get("/export/dcat", operation_id="export_dcat", response_class=Response,
+@router.get("/export/dcat", operation_id="export_dcat", response_class=Response, openapi_extra=permission("read"),
             responses={200: {"content": {m: {} for m in dcat.FORMATS.values()}}})
 def export_dcat(store: StoreDep, format: Literal["turtle", "jsonld", "xml"] = "turtle") -> Response:
     """The DCAT-AP-NO catalogue of datasets marked for publication, and FINT data services."""
     return _rdf(dcat.catalogue(store, get_settings().public_base_url), format, dcat.FORMATS[format])
 
 
-@router.get("/export/rdf", operation_id="export_rdf", response_class=Response,
+@router.get("/export/rdf", operation_id="export_rdf", response_class=Response, openapi_extra=permission("read_access"),
             responses={200: {"content": {m: {} for m in backup.FORMATS.values()}}})
 def export_rdf(store: StoreDep, format: Literal["turtle", "json-ld"] = "turtle") -> Response:
     """Every entity, ownership, grant, integration and provenance: the backup format."""
     return _rdf(backup.export_graph(store), format, backup.FORMATS[format])
 
 
-@router.post("/import/rdf", operation_id="import_rdf")
+@router.post("/import/rdf", operation_id="import_rdf", openapi_extra=permission("admin"))
 async def import_rdf(store: StoreDep, request: Request,
                      content_type: Annotated[str, Header()] = "text/turtle") -> dict:
     """Load a whole-catalog export (Turtle or JSON-LD); facts merge on their ids."""
@@ -53,14 +53,14 @@ async def import_rdf(store: StoreDep, request: Request,
     return {"nodes": nodes, "edges": edges}
 
 
-@router.get("/ontology", operation_id="ontology", response_class=Response,
+@router.get("/ontology", operation_id="ontology", response_class=Response, openapi_extra=permission("read"),
             responses={200: {"content": {"text/turtle": {}}}})
 def ontology_vocabulary(format: Literal["turtle", "json-ld"] = "turtle") -> Response:
     """The catalog's RDF vocabulary, with labels in nb and en and its mapping to the standards."""
     return _rdf(vocabulary(), format, backup.FORMATS[format])
 
 
-@router.get("/vocabularies/{name}", operation_id="vocabulary")
+@router.get("/vocabularies/{name}", operation_id="vocabulary", openapi_extra=permission("read"))
 def controlled_vocabulary(name: str) -> dict:
     """The values a controlled field accepts."""
     if name not in VOCABULARIES:

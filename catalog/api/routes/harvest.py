@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from fastapi import APIRouter, BackgroundTasks, Body, Query, status
 from pydantic import BaseModel, Discriminator, Tag
 
-from catalog.api.deps import StoreDep
+from catalog.api.deps import StoreDep, permission
 from catalog.errors import NotFound
 from catalog.services import harvest as harvest_service
 from catalog.settings import get_settings
@@ -82,12 +82,14 @@ OpenLineageEvent = Annotated[
 ]
 
 
-@router.get("/harvest/sources", response_model=list[SourceInfo], operation_id="list_harvest_sources")
+@router.get("/harvest/sources", response_model=list[SourceInfo], operation_id="list_harvest_sources",
+            openapi_extra=permission("read"))
 def list_sources() -> list[dict]:
     return [s.model_dump() for s in harvest_service.configured_sources(get_settings()).sources.values()]
 
 
-@router.get("/harvest/runs", response_model=Page[HarvestRun], operation_id="list_harvest_runs")
+@router.get("/harvest/runs", response_model=Page[HarvestRun], operation_id="list_harvest_runs",
+            openapi_extra=permission("read"))
 def list_runs(store: StoreDep, source: Optional[str] = None,
               status: Optional[Literal["running", "succeeded", "failed", "needs-confirmation"]] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
@@ -95,7 +97,7 @@ def list_runs(store: StoreDep, source: Optional[str] = None,
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/harvest/runs/{run_id}", response_model=HarvestRun, operation_id="get_harvest_run")
+@router.get("/harvest/runs/{run_id}", response_model=HarvestRun, operation_id="get_harvest_run", openapi_extra=permission("read"))
 def get_run(run_id: str, store: StoreDep) -> dict:
     run = harvest_store.get_run(store, run_id)
     if run is None:
@@ -103,7 +105,8 @@ def get_run(run_id: str, store: StoreDep) -> dict:
     return run
 
 
-@router.get("/harvest/conflicts", response_model=Page[Conflict], operation_id="list_harvest_conflicts")
+@router.get("/harvest/conflicts", response_model=Page[Conflict], operation_id="list_harvest_conflicts",
+            openapi_extra=permission("read"))
 def list_conflicts(store: StoreDep, source: Optional[str] = None, entity_id: Optional[str] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     items, total = harvest_store.list_conflicts(store, source, entity_id, limit, offset)
@@ -111,7 +114,7 @@ def list_conflicts(store: StoreDep, source: Optional[str] = None, entity_id: Opt
 
 
 @router.post("/harvest/{source_id}", response_model=Started, status_code=status.HTTP_202_ACCEPTED,
-             operation_id="start_harvest")
+             operation_id="start_harvest", openapi_extra=permission("edit_catalog"))
 def start_harvest(source_id: str, store: StoreDep, background: BackgroundTasks, dry_run: bool = False,
                   allow_mass_delete: bool = False) -> dict:
     source, base_dir = harvest_service.source(get_settings(), source_id)
@@ -122,7 +125,7 @@ def start_harvest(source_id: str, store: StoreDep, background: BackgroundTasks, 
 
 
 @router.post("/lineage", response_model=LineageAccepted, status_code=status.HTTP_201_CREATED,
-             operation_id="receive_openlineage_event")
+             operation_id="receive_openlineage_event", openapi_extra=permission("edit_catalog"))
 def receive_event(store: StoreDep, event: Annotated[OpenLineageEvent, Body()]) -> dict:
     """Accepts an OpenLineage RunEvent, JobEvent or DatasetEvent, as sent by the HTTP transport."""
     source = harvest_service.openlineage_source(get_settings())

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Query, Response
 
 from catalog.api import models
-from catalog.api.deps import StoreDep
+from catalog.api.deps import StoreDep, UserDep, permission
 from catalog.errors import NotFound
 from catalog.services import access, lineage, reports
 
@@ -21,7 +21,8 @@ def _day(as_of: date | None) -> date:
     return as_of or date.today()
 
 
-@router.get("/lineage/{node_id}", response_model=models.LineageGraph, operation_id="lineage")
+@router.get("/lineage/{node_id}", response_model=models.LineageGraph, operation_id="lineage",
+            openapi_extra=permission("read"))
 def get_lineage(node_id: str, store: StoreDep, as_of: AsOf = None,
                 direction: Literal["upstream", "downstream", "both"] = "both",
                 depth: Annotated[int, Query(ge=1, le=lineage.MAX_DEPTH)] = lineage.DEFAULT_DEPTH) -> dict:
@@ -34,12 +35,17 @@ def get_lineage(node_id: str, store: StoreDep, as_of: AsOf = None,
             "truncated": result.truncated}
 
 
-@router.get("/impact/{node_id}", response_model=models.Impact, operation_id="impact")
-def get_impact(node_id: str, store: StoreDep, as_of: AsOf = None) -> dict:
-    return lineage.impact(store, node_id, _day(as_of))
+@router.get("/impact/{node_id}", response_model=models.Impact, operation_id="impact", openapi_extra=permission("read"))
+def get_impact(node_id: str, store: StoreDep, user: UserDep, as_of: AsOf = None) -> dict:
+    result = lineage.impact(store, node_id, _day(as_of))
+    if not user.can("read_personal"):
+        for item in result["items"]:
+            item["notify"] = [{k: v for k, v in n.items() if k != "email"} for n in item["notify"]]
+    return result
 
 
-@router.get("/access/who", response_model=models.WhoHasAccess, operation_id="who_has_access")
+@router.get("/access/who", response_model=models.WhoHasAccess, operation_id="who_has_access",
+            openapi_extra=permission("read_access"))
 def who_has_access(store: StoreDep, resource: Annotated[str, Query(min_length=1, max_length=200)], as_of: AsOf = None,
                    level: Optional[models.Level] = None, include_lineage: bool = False,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: Optional[str] = None) -> dict:
@@ -52,7 +58,8 @@ def who_has_access(store: StoreDep, resource: Annotated[str, Query(min_length=1,
             "next_cursor": access.encode_cursor(offset + limit) if more else None, "truncated": result.truncated}
 
 
-@router.get("/access/what", response_model=models.WhatCanReach, operation_id="what_can_principal_reach")
+@router.get("/access/what", response_model=models.WhatCanReach, operation_id="what_can_principal_reach",
+            openapi_extra=permission("read_access"))
 def what_can_reach(store: StoreDep, principal: Annotated[str, Query(min_length=1, max_length=200)],
                    as_of: AsOf = None) -> dict:
     day = _day(as_of)
@@ -61,7 +68,8 @@ def what_can_reach(store: StoreDep, principal: Annotated[str, Query(min_length=1
             "truncated": truncated}
 
 
-@router.get("/access/path", response_model=models.AccessPaths, operation_id="access_paths")
+@router.get("/access/path", response_model=models.AccessPaths, operation_id="access_paths",
+            openapi_extra=permission("read_access"))
 def access_paths(store: StoreDep, principal: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
                  resource: Annotated[str, Query(alias="to", min_length=1, max_length=200)], as_of: AsOf = None) -> dict:
     day = _day(as_of)
@@ -70,22 +78,36 @@ def access_paths(store: StoreDep, principal: Annotated[str, Query(alias="from", 
             "level": reach.level if reach else None, "paths": reach.paths if reach else []}
 
 
-@router.get("/reports", response_model=list[models.ReportInfo], operation_id="list_reports")
+@router.get("/reports", response_model=list[models.ReportInfo], operation_id="list_reports",
+            openapi_extra=permission("read"))
 def list_reports() -> list[dict]:
     return [{"name": name, "title": r.title, "description": r.description, "columns": list(r.columns)}
             for name, r in reports.REPORTS.items()]
 
 
+ReportFormat = Literal["json", "csv", "xlsx"]
+REPORT_FILES = {200: {"content": {"text/csv": {}, reports.XLSX: {}}}}
+
+
+@router.get("/reports/access-review", response_model=models.ReportResult, operation_id="access_review_report",
+            responses=REPORT_FILES, openapi_extra=permission("read_access"))
+def access_review(store: StoreDep, resource: Annotated[str, Query(min_length=1, max_length=200)], as_of: AsOf = None,
+                  format: ReportFormat = "json"):
+    """Everyone with effective access to the resource: the sheet an auditor signs."""
+    return _report("access-review", store, _day(as_of), format, resource=resource)
+
+
 @router.get("/reports/{name}", response_model=models.ReportResult, operation_id="report",
-            responses={200: {"content": {"text/csv": {}, reports.XLSX: {}}}})
-def get_report(name: str, store: StoreDep, as_of: AsOf = None,
-               format: Literal["json", "csv", "xlsx"] = "json",
-               days: Annotated[int, Query(ge=1, le=3650, description="For `stale`: not seen for this many days.")] = 30,
-               resource: Annotated[Optional[str], Query(max_length=200, description="For `access-review`.")] = None):
-    report = reports.REPORTS.get(name)
-    if report is None:
+            responses=REPORT_FILES, openapi_extra=permission("read"))
+def get_report(name: str, store: StoreDep, as_of: AsOf = None, format: ReportFormat = "json",
+               days: Annotated[int, Query(ge=1, le=3650, description="For `stale`: not seen for this many days.")] = 30):
+    if name not in reports.REPORTS or name == "access-review":
         raise NotFound(f"No report named '{name}'; there are: {', '.join(reports.REPORTS)}.")
-    day = _day(as_of)
+    return _report(name, store, _day(as_of), format, days=days)
+
+
+def _report(name: str, store, day: date, format: str, days: int = 30, resource: str | None = None):
+    report = reports.REPORTS[name]
     rows = report.rows(store, reports.ReportParams(day, days, resource))
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     filename = f"{name}-{day.isoformat()}"

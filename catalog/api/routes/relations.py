@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from catalog.api.deps import ActorDep, StoreDep
+from catalog.api.deps import ActorDep, StoreDep, permission
 from catalog.store import relations
 from ontology import RelType
 from ontology.api_models import REL_MODELS, Page, prop_annotation
@@ -33,30 +33,35 @@ def relation_router(rel: RelType) -> APIRouter:
     Filters = _filter_model(rel)
     noun = (rel.path or "").replace("-", "_")
     router = APIRouter(prefix=f"/{rel.path}", tags=[rel.path or ""])
+    # Ownership is part of the catalog everyone reads; grants, memberships and roles are access data.
+    read, write = (permission("read"), permission("edit_owned")) if rel.type == "OWNS" else \
+        (permission("read_access"), permission("edit_access"))
 
-    @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=rel.description)
+    @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=rel.description, openapi_extra=read)
     def list_(store: StoreDep, query: Annotated[Filters, Query()]) -> dict:
         filters = query.model_dump(exclude_none=True, exclude={"limit", "offset"})
         items, total = relations.list_edges(store, rel.type, filters, query.limit, query.offset)
         return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
 
-    @router.get("/{edge_id}", response_model=Read, operation_id=f"get_{noun}")
+    @router.get("/{edge_id}", response_model=Read, operation_id=f"get_{noun}", openapi_extra=read)
     def get(edge_id: str, store: StoreDep) -> dict:
         return relations.get_edge(store, rel.type, edge_id)
 
-    @router.post("", response_model=Read, status_code=status.HTTP_201_CREATED, operation_id=f"create_{noun}")
+    @router.post("", response_model=Read, status_code=status.HTTP_201_CREATED, operation_id=f"create_{noun}",
+                 openapi_extra=write)
     def create(body: Create, store: StoreDep, actor: ActorDep, response: Response) -> dict:
         created = relations.create_edge(store, rel.type, body.model_dump(mode="json"), actor)
         response.headers["Location"] = f"/api/v1/{rel.path}/{created['id']}"
         return created
 
-    @router.patch("/{edge_id}", response_model=Read, operation_id=f"patch_{noun}")
+    @router.patch("/{edge_id}", response_model=Read, operation_id=f"patch_{noun}", openapi_extra=write)
     def patch(edge_id: str, body: Patch, store: StoreDep, actor: ActorDep) -> dict:
         return relations.update_edge(store, rel.type, edge_id, body.model_dump(mode="json", include=body.model_fields_set), actor)
 
-    @router.delete("/{edge_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id=f"delete_{noun}")
-    def delete(edge_id: str, store: StoreDep) -> Response:
-        relations.delete_edge(store, rel.type, edge_id)
+    @router.delete("/{edge_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id=f"delete_{noun}",
+                   openapi_extra=write)
+    def delete(edge_id: str, store: StoreDep, actor: ActorDep) -> Response:
+        relations.delete_edge(store, rel.type, edge_id, actor)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from catalog.api.deps import StoreDep
+from catalog.api.deps import StoreDep, permission
 from catalog.store import search as search_store
 from ontology import ONTOLOGY
 from ontology.api_models import EntitySummary
@@ -26,7 +26,7 @@ class SearchResult(BaseModel):
     items: list[Hit]
 
 
-@router.get("/search", response_model=SearchResult, operation_id="search")
+@router.get("/search", response_model=SearchResult, operation_id="search", openapi_extra=permission("read"))
 def search(store: StoreDep,
            q: Annotated[str, Query(min_length=1, max_length=200, description="Words to look for.")],
            type: Annotated[Optional[Label], Query(description="Only this node type.")] = None,

@@ -1,0 +1,130 @@
+"""API tokens, catalog role assignments, and the change history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from catalog.api.deps import StoreDep, permission
+from catalog.errors import NotFound
+from catalog.security import ROLES, create_token
+from catalog.store import history
+from catalog.store import security as security_store
+from ontology.api_models import Page
+
+router = APIRouter(tags=["administration and history"])
+Role = Literal[ROLES]
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    role: Role
+    expires_days: int = Field(90, ge=1, le=730)
+    person_id: Optional[str] = Field(None, max_length=200, description="The person an owner token acts for.")
+
+
+class NewToken(BaseModel):
+    name: str
+    role: str
+    token: str = Field(description="Shown this once; only its hash is kept.")
+
+
+class TokenInfo(BaseModel):
+    name: str
+    role: str
+    person_id: Optional[str] = None
+    created: str
+    expires: str
+    revoked: bool = False
+
+
+class AssignmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(min_length=1, max_length=200, description="UPN, e-mail or subject of the signed-in user.")
+    role: Role
+
+
+class Assignment(AssignmentRequest):
+    id: str
+
+
+class Change(BaseModel):
+    id: str
+    at: str
+    actor: str
+    action: str
+    entity_id: str
+    entity_type: Optional[str] = None
+    before: Optional[str] = None
+    after: Optional[str] = None
+    request_id: Optional[str] = None
+    run_id: Optional[str] = None
+
+
+@router.post("/admin/tokens", response_model=NewToken, status_code=status.HTTP_201_CREATED,
+             operation_id="create_token", openapi_extra=permission("admin"))
+def new_token(body: TokenRequest, store: StoreDep) -> dict:
+    token = create_token(store, body.name, body.role, body.expires_days, body.person_id)
+    return {"name": body.name, "role": body.role, "token": token}
+
+
+@router.get("/admin/tokens", response_model=list[TokenInfo], operation_id="list_tokens", openapi_extra=permission("admin"))
+def tokens(store: StoreDep) -> list[dict]:
+    return security_store.list_tokens(store)
+
+
+@router.delete("/admin/tokens/{name}", status_code=status.HTTP_204_NO_CONTENT, operation_id="revoke_token",
+               openapi_extra=permission("admin"))
+def revoke(name: str, store: StoreDep) -> Response:
+    if not security_store.revoke_token(store, name):
+        raise NotFound(f"No token named '{name}'.")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/admin/role-assignments", response_model=list[Assignment], operation_id="list_catalog_role_assignments",
+            openapi_extra=permission("admin"))
+def assignments(store: StoreDep) -> list[dict]:
+    return security_store.list_assignments(store)
+
+
+@router.post("/admin/role-assignments", response_model=Assignment, status_code=status.HTTP_201_CREATED,
+             operation_id="assign_catalog_role", openapi_extra=permission("admin"))
+def assign(body: AssignmentRequest, store: StoreDep) -> dict:
+    subject = body.subject.strip().lower()
+    return security_store.assign_role(store, {"id": f"assignment-{uuid.uuid5(uuid.NAMESPACE_URL, subject + body.role)}",
+                                              "subject": subject, "role": body.role})
+
+
+@router.delete("/admin/role-assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
+               operation_id="unassign_catalog_role", openapi_extra=permission("admin"))
+def unassign(assignment_id: str, store: StoreDep) -> Response:
+    if not security_store.unassign_role(store, assignment_id):
+        raise NotFound(f"No role assignment '{assignment_id}'.")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _iso(moment: Optional[datetime]) -> Optional[str]:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+@router.get("/history", response_model=Page[Change], operation_id="history", openapi_extra=permission("history"))
+def changes(store: StoreDep, actor: Optional[str] = None, since: Optional[datetime] = None,
+            until: Optional[datetime] = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+            offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict:
+    """Every change, newest first, filtered by who made it and when."""
+    items, total = history.changes(store, None, actor, _iso(since), _iso(until), limit, offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/history/{entity_id}", response_model=Page[Change], operation_id="entity_history",
+            openapi_extra=permission("history"))
+def entity_changes(entity_id: str, store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                   offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict:
+    """Every change to one node or edge, newest first."""
+    items, total = history.changes(store, entity_id, None, None, None, limit, offset)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
