@@ -60,7 +60,7 @@ def owns(store: Store, person_id: str, entity_id: str) -> bool:
     rows = store.rows(
         f"MATCH (n:{ENTITY} {{id: $entity}}) MATCH (p:Person {{id: $person}}) "
         "OPTIONAL MATCH (p)-[:WORKS_IN]->(unit:OrgUnit) "
-        "WITH n, [p] + collect(unit) AS holders "
+        "WITH n, p, collect(unit) AS units WITH n, [p] + units AS holders "
         "RETURN any(h IN holders WHERE EXISTS { (h)-[:OWNS]->(n) } "
         "  OR EXISTS { (h)-[:OWNS]->(:System)-[:HOLDS]->(n) } "
         "  OR EXISTS { (h)-[:OWNS]->(:System)-[:SENDS]->(n) }) AS owns",
