@@ -103,7 +103,7 @@ def _read_model(node: NodeType) -> type[BaseModel]:
     fields: dict[str, Any] = {"id": (str, ...), "type": (Literal[node.label], node.label)}
     for prop in ONTOLOGY.all_props(node):
         # What a harvest brought may be incomplete, so nothing is required on the way out.
-        fields[prop.name] = _field(prop_annotation(prop) if prop.kind != "str" else str, False, prop.description)
+        fields[prop.name] = _field(_read_annotation(prop), False, prop.description)
     for ref in node.refs:
         fields[ref.field] = (list[str], []) if ref.many else (Optional[str], None)
     for _, ref in ONTOLOGY.referrers(node.label):
@@ -113,6 +113,13 @@ def _read_model(node: NodeType) -> type[BaseModel]:
         fields["owners"] = (list[OwnerSummary], [])
     fields.update(_provenance_fields())
     return create_model(node.label, __config__=ConfigDict(extra="ignore"), **fields)
+
+
+def _read_annotation(prop: Prop) -> Any:
+    """Output is described, not policed: stored values pass as they are."""
+    if prop.choices:
+        return Literal[prop.choices]
+    return {"str": str, "list": list[str], "int": int, "bool": bool, "date": date}[prop.kind]
 
 
 def _rel_create_model(rel: RelType) -> type[BaseModel]:
@@ -134,7 +141,7 @@ def _rel_read_model(rel: RelType) -> type[BaseModel]:
         "target_node": (EntitySummary, ...),
     }
     for prop in rel.props:
-        fields[prop.name] = _field(prop_annotation(prop) if prop.kind != "str" else str, False, prop.description)
+        fields[prop.name] = _field(_read_annotation(prop), False, prop.description)
     fields.update(_provenance_fields())
     return create_model(_camel(rel.path).rstrip("s"), __config__=ConfigDict(extra="ignore"), **fields)
 

@@ -36,7 +36,7 @@ ORGANIZATION = NodeType(
     props=(
         Prop("orgnr", required=True, unique=True, check=checks.organisasjonsnummer,
              description="Organisasjonsnummer (9 digits, modulus-11 checked).", rdf="dct:identifier"),
-        Prop("homepage", description="Web address.", rdf="foaf:homepage"),
+        Prop("homepage", check=checks.web_address, description="Web address.", rdf="foaf:homepage"),
     ),
     match_on=("orgnr",),
     nb="Organisasjon",
@@ -129,7 +129,7 @@ SYSTEM = NodeType(
         Prop("criticality", choices=CRITICALITY, description="How critical the system is to operations."),
         Prop("confidentiality", choices=CONFIDENTIALITY, description="Highest confidentiality of its data."),
         Prop("domain", indexed=True, description="Service area, such as utdanning or økonomi."),
-        Prop("url", description="Where users reach the system.", rdf="dcat:landingPage"),
+        Prop("url", check=checks.web_address, description="Where users reach the system.", rdf="dcat:landingPage"),
         Prop("aliases", "list", searchable=True, description="Other names the system goes by."),
         Prop("match_keys", "list", derive=checks.match_keys,
              description="Normalised name and aliases; harvests recognise the system by them."),
@@ -149,7 +149,8 @@ FINT_COMPONENT = NodeType(
     props=(
         Prop("domain", indexed=True, description="FINT domain: utdanning, administrasjon, arkiv, økonomi…"),
         Prop("package", description="Package within the domain, such as elev."),
-        Prop("base_path", description="Path of the component in the FINT API, such as /utdanning/elev."),
+        Prop("base_path", pattern=r"^(/[a-z0-9-]+)+$",
+             description="Path of the component in the FINT API, such as /utdanning/elev."),
     ),
     nb="FINT-komponent",
     rdf_class="dcat:DataService",
@@ -173,7 +174,8 @@ DATASET = NodeType(
              rdf="dct:license"),
         Prop("frequency", check=checks.frequency, description="EU frequency code, such as DAILY.",
              rdf="dct:accrualPeriodicity"),
-        Prop("landing_page", description="Web page about the dataset.", rdf="dcat:landingPage"),
+        Prop("landing_page", check=checks.web_address, description="Web page about the dataset.",
+             rdf="dcat:landingPage"),
         Prop("columns", "list", description="Columns, as 'name type — comment', where the source has them."),
     ),
     refs=(

@@ -44,8 +44,15 @@ def match_key(name: str) -> str:
 
 def match_keys(record: dict[str, Any]) -> list[str] | None:
     names = [record.get("name"), *(record.get("aliases") or [])]
-    keys = sorted({match_key(n) for n in names if n})
+    keys = sorted({match_key(n) for n in names if n} - {""})
     return keys or None
+
+
+def web_address(value: str) -> str:
+    """An absolute http(s) address, as the RDF export needs it."""
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
+        raise ValueError("give a full web address starting with https:// (no spaces)")
+    return value
 
 
 def inside_eea(record: dict[str, Any]) -> bool | None:

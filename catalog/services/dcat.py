@@ -120,7 +120,7 @@ def _dataset(graph: Graph, entry: dict[str, Any], base_url: str, publisher: URIR
         graph.add((point, RDF.type, VCARD.Organization))
         graph.add((point, VCARD.fn, Literal(contact.get("name") or contact["id"], lang="nb")))
         if contact.get("email"):
-            graph.add((point, VCARD.hasEmail, URIRef(f"mailto:{contact['email']}")))
+            graph.add((point, VCARD.hasEmail, URIRef(f"mailto:{quote(contact['email'], safe='@')}")))
     for fmt in entry["formats"]:
         distribution = URIRef(f"{uri}#distribution-{quote(fmt['id'], safe='')}")
         graph.add((uri, DCAT.distribution, distribution))
@@ -147,7 +147,8 @@ def _fint_service(graph: Graph, row: dict[str, Any], base_url: str, published: s
     graph.add((uri, DCTERMS.title, Literal(f"FINT {component['name']}", lang="nb")))
     if component.get("description"):
         graph.add((uri, DCTERMS.description, Literal(component["description"], lang="nb")))
-    graph.add((uri, DCAT.endpointURL, URIRef(f"{FINT_API}{component.get('base_path') or '/' + component['name']}")))
+    path = component.get("base_path") or f"/{component['name']}"
+    graph.add((uri, DCAT.endpointURL, URIRef(f"{FINT_API}{quote(path, safe='/')}")))
     for dataset_id in row["datasets"]:
         if dataset_id in published:
             graph.add((uri, DCAT.servesDataset, URIRef(f"{base_url}/api/v1/datasets/{quote(dataset_id, safe='')}")))
