@@ -23,9 +23,11 @@ def valid_orgnr(seed: int) -> str:
     raise AssertionError("unreachable")
 
 
-# Values from the controlled vocabularies, for the properties that take them.
+# Values for the properties that take controlled or well-formed values.
 VOCABULARY_SAMPLES = {"country": ["NO", "SE", "IE"], "themes": [["EDUC"], ["HEAL", "https://psi.norge.no/los/tema/barnehage"]],
-                      "licence": ["NLOD_2_0", "CC_BY_4_0"], "frequency": ["DAILY", "MONTHLY"], "file_type": ["CSV", "JSON"]}
+                      "licence": ["NLOD_2_0", "CC_BY_4_0"], "frequency": ["DAILY", "MONTHLY"], "file_type": ["CSV", "JSON"],
+                      "homepage": ["https://eksempel.no/"], "url": ["https://app.eksempel.no/"],
+                      "landing_page": ["https://data.eksempel.no/x"], "base_path": ["/utdanning/elev"]}
 
 
 def sample(prop: Prop, n: int) -> Any:
