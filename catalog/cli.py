@@ -139,10 +139,16 @@ def _print_dev_tokens(store: Store) -> None:
 
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
     owner = an_owner(store)
-    console.print("[bold]Development mode[/bold]: tokens valid for one day (send as 'Authorization: Bearer …'):")
+    folder = get_settings().data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    console.print("[bold]Development mode[/bold]: tokens valid for one day (send as 'Authorization: Bearer …'), "
+                  f"also in {folder}/dev-token-<role>:")
     for role in ROLES:
         person = owner[0] if role == "owner" and owner else None
         token = create_token(store, f"dev-{role}-{stamp}", role, 1, person)
+        path = folder / f"dev-token-{role}"
+        path.write_text(token)
+        path.chmod(0o600)
         note = f"  (acts for {owner[0]}, who owns {owner[1]})" if person else ""
         console.print(f"  {role:<10} {token}{note}", soft_wrap=True)
 
