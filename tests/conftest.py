@@ -21,6 +21,16 @@ from catalog.store.schema import ensure_schema
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 TEST_PORT = int(os.environ.get("CATALOG_TEST_NEO4J_PORT", "7688"))
+TEST_HOME = ROOT / ".data" / "neo4j-test"
+
+
+def _local_test_neo4j() -> LocalNeo4j:
+    """This checkout's test Neo4j; on the next free port when another process holds ours."""
+    for port in range(TEST_PORT, TEST_PORT + 20):
+        local = LocalNeo4j(TEST_HOME, port, heap="1g")
+        if local.status().running or not local.port_taken():
+            return local
+    raise RuntimeError(f"no free port for the test Neo4j in {TEST_PORT}–{TEST_PORT + 19}")
 
 
 def _docker_answers() -> bool:
@@ -41,7 +51,7 @@ def neo4j_server() -> Iterator[tuple[str, tuple[str, str] | None]]:
         with Neo4jContainer("neo4j:5.26-community") as container:
             yield container.get_connection_url(), (container.username, container.password)
     else:
-        local = LocalNeo4j(ROOT / ".data" / "neo4j-test", TEST_PORT, heap="1g")
+        local = _local_test_neo4j()
         already_running = local.status().running
         yield local.start().uri, None
         if not already_running:

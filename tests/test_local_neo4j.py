@@ -9,18 +9,18 @@ import pytest
 
 from catalog.local_neo4j import LocalNeo4j, LocalNeo4jError
 
-from tests.conftest import ROOT, TEST_PORT
+from tests.conftest import _local_test_neo4j
 
 
 def test_second_start_reuses_the_running_server(neo4j_server):
     if os.environ.get("NEO4J_URI"):
         pytest.skip("tests run against another Neo4j")
-    local = LocalNeo4j(ROOT / ".data" / "neo4j-test", TEST_PORT)
+    local = _local_test_neo4j()
     first = local.status()
     if not first.running:
         pytest.skip("tests run against a container")
     assert local.start().pid == first.pid
-    assert first.uri == f"bolt://127.0.0.1:{TEST_PORT}"
+    assert first.uri == neo4j_server[0]
 
 
 def test_missing_java_or_maven_gives_advice_not_a_traceback(tmp_path: Path, monkeypatch):

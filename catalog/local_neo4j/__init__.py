@@ -71,6 +71,9 @@ class LocalNeo4j:
             self._run(["javac", "-d", str(classes), "-cp", classpath, str(SOURCE)], "compiling the launcher")
         return [str(classes), classpath]
 
+    def port_taken(self) -> bool:
+        return _answers(self.port)
+
     def status(self) -> Status:
         pid = self._pid()
         return Status(running=pid is not None and _answers(self.port), pid=pid, uri=self.uri, home=self.home)

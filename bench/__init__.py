@@ -1,0 +1,1 @@
+"""Benchmarks at county scale; run with `make bench` (see bench/run.py)."""
