@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SCALE ?= 1
 
-.PHONY: demo test install neo4j-start neo4j-stop clean
+.PHONY: demo test bench install neo4j-start neo4j-stop clean
 
 $(BIN)/catalog: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -23,6 +24,10 @@ demo: install
 
 test: install
 	$(BIN)/pytest
+
+# Benchmarks against a Neo4j of their own (port 7689); not part of `make test`.
+bench: install
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 neo4j-start: install
 	$(BIN)/catalog neo4j start

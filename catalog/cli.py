@@ -279,3 +279,7 @@ def status() -> None:
     else:
         console.print(f"not running (would listen on {current.uri})")
         raise typer.Exit(3)
+
+
+if __name__ == "__main__":
+    app()

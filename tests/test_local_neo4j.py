@@ -9,13 +9,13 @@ import pytest
 
 from catalog.local_neo4j import LocalNeo4j, LocalNeo4jError
 
-from tests.conftest import _local_test_neo4j
+from tests.conftest import TEST_HOME
 
 
 def test_second_start_reuses_the_running_server(neo4j_server):
     if os.environ.get("NEO4J_URI"):
         pytest.skip("tests run against another Neo4j")
-    local = _local_test_neo4j()
+    local = LocalNeo4j(TEST_HOME, int(neo4j_server[0].rsplit(":", 1)[1]))
     first = local.status()
     if not first.running:
         pytest.skip("tests run against a container")
