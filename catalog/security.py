@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -102,8 +103,31 @@ def authenticate(request: Request, store: Store, settings: Settings) -> User:
         raise
 
 
+# Recently seen tokens, so that a burst of requests does not look each one up again; a revoked
+# token stops working within this many seconds.
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+
+def _token_record(store: Store, token_hash: str) -> dict[str, Any] | None:
+    now = time.monotonic()
+    cached = _token_cache.get(token_hash)
+    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
+    record = security_store.token_by_hash(store, token_hash)
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
+    _token_cache[token_hash] = (now, record)
+    return record
+
+
+def forget_tokens() -> None:
+    """Drop cached token look-ups (after a revocation made here)."""
+    _token_cache.clear()
+
+
 def _api_token_user(store: Store, token: str) -> User:
-    record = security_store.token_by_hash(store, hash_token(token))
+    record = _token_record(store, hash_token(token))
     if record is None or record.get("revoked"):
         raise Unauthorized("The token is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"})
     if record["expires"] < datetime.now(timezone.utc).isoformat(timespec="seconds"):

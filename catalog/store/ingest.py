@@ -28,10 +28,14 @@ _STAMP = """
 WITH x, row, x.version = 0 AS created,
      CASE WHEN x.manual_fields IS NULL AND x.source = 'manual' AND x.version > 0 THEN keys(row.props)
           ELSE coalesce(x.manual_fields, []) END AS manual
+// A fact just created takes the row as it is; only existing facts are compared key by key.
+FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | SET x += row.props)
 WITH x, row, created,
-     [k IN keys(row.props) WHERE NOT k IN manual AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] AS changed,
-     [k IN keys(row.props) WHERE k IN manual AND row.props[k] IS NOT NULL AND (x[k] IS NULL OR x[k] <> row.props[k])
-      | {entity_id: x.id, field: k, manual_value: toString(x[k]), source_value: toString(row.props[k])}] AS conflicts
+     CASE WHEN created THEN [] ELSE [k IN keys(row.props) WHERE NOT k IN manual
+          AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] END AS changed,
+     CASE WHEN created OR size(manual) = 0 THEN [] ELSE [k IN keys(row.props) WHERE k IN manual
+          AND row.props[k] IS NOT NULL AND (x[k] IS NULL OR x[k] <> row.props[k])
+          | {entity_id: x.id, field: k, manual_value: toString(x[k]), source_value: toString(row.props[k])}] END AS conflicts
 FOREACH (k IN changed | SET x[k] = row.props[k])
 SET x.last_seen = $now, x.run_id = $run_id,
     x.seen = [s IN coalesce(x.seen, []) WHERE NOT s STARTS WITH $source + '|'] + ($source + '|' + $run_id),

@@ -164,6 +164,7 @@ def test_cli_and_api_run_sources_from_sources_yaml(clean_store, tmp_path, neo4j_
     (tmp_path / "sources.yaml").write_text(
         "sources:\n  - id: inventory\n    connector: inventory\n    settings: {path: inventory.csv}\n")
     uri, _ = neo4j_server
+    get_settings.cache_clear()  # the CLI reads NEO4J_URI afresh
     result = CliRunner().invoke(cli, ["harvest", "inventory", "--sources", str(tmp_path / "sources.yaml"), "--dry-run"],
                                 env={"NEO4J_URI": uri})
     assert result.exit_code == 0, result.output

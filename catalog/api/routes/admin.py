@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.api.deps import StoreDep, permission
 from catalog.errors import NotFound
-from catalog.security import ROLES, create_token
+from catalog.security import ROLES, create_token, forget_tokens
 from catalog.store import history
 from catalog.store import security as security_store
 from ontology.api_models import Page
@@ -83,6 +83,7 @@ def tokens(store: StoreDep) -> list[dict]:
 def revoke(name: str, store: StoreDep) -> Response:
     if not security_store.revoke_token(store, name):
         raise NotFound(f"No token named '{name}'.")
+    forget_tokens()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
