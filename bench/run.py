@@ -183,6 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1)
     parser.add_argument("--seconds", type=float, default=10, help="length of each concurrent run")
+    parser.add_argument("--roots", type=int, default=100, help="lineage roots per depth")
     args = parser.parse_args()
 
     uri = os.environ.get("NEO4J_URI")
@@ -195,7 +196,7 @@ def main() -> None:
     console.print(f"[bold]scale {args.scale}[/bold]: generating …")
     county = generate(args.scale)
     console.print(f"{county.facts:,} facts; ingest …")
-    results: dict = {"scale": args.scale, "facts": county.facts, "started": datetime.now(timezone.utc).isoformat(),
+    results: dict = {"scale": args.scale, "facts": county.facts, "lineage_roots": args.roots, "started": datetime.now(timezone.utc).isoformat(),
                      "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}}
     results["ingest"] = bench_ingest(store, county)
     HEADERS["Authorization"] = f"Bearer {create_token(store, f'bench-{time.time_ns()}', 'admin', 1)}"
@@ -214,7 +215,7 @@ def main() -> None:
             results["api_resident_mb_at_rest"] = resident_mb(server.pid)
             rng = random.Random(7)
             systems = [r.id for r in county.nodes["System"]]
-            roots = rng.sample(systems, min(100, len(systems)))
+            roots = rng.sample(systems, min(args.roots, len(systems)))
             console.print("lineage …")
             results["lineage"] = bench_lineage(store, api, roots)
             console.print("who-has-access …")
