@@ -68,16 +68,11 @@ def bench_ingest(store: Store, county) -> dict:
     def run(load_node, load_rel) -> tuple[float, list[float]]:
         wipe(store)
         rates, total = [], 0.0
-        for label, records in county.nodes.items():
+        for fact_type, records in [*county.nodes.items(), *county.rels.items()]:
+            load = load_node if fact_type in county.nodes else load_rel
             for start in range(0, len(records), BATCH_SIZE):
                 batch = records[start:start + BATCH_SIZE]
-                ms = timed(lambda: load_node(label, batch))
-                rates.append(len(batch) / ms * 1000)
-                total += ms
-        for rel_type, records in county.rels.items():
-            for start in range(0, len(records), BATCH_SIZE):
-                batch = records[start:start + BATCH_SIZE]
-                ms = timed(lambda: load_rel(rel_type, batch))
+                ms = timed(lambda: load(fact_type, batch))
                 rates.append(len(batch) / ms * 1000)
                 total += ms
         return county.facts / total * 1000, rates

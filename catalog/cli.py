@@ -197,20 +197,24 @@ def _write(text: str, output: Path | None) -> None:
         typer.echo(text)
 
 
+def _export(make_graph, formats: dict[str, str], format: str, output: Path | None) -> None:
+    if format not in formats:
+        _fail(f"format must be one of {', '.join(formats)}")
+    store = _connect()
+    try:
+        graph = make_graph(store)
+    finally:
+        store.close()
+    _write(graph.serialize(format={"jsonld": "json-ld"}.get(format, format)), output)
+
+
 @export_app.command("dcat")
 def export_dcat(format: str = typer.Option("turtle", help="turtle, jsonld or xml"),
                 output: Path = typer.Option(None, "--output", "-o")) -> None:
     """The DCAT-AP-NO catalogue for Felles datakatalog."""
     from catalog.services import dcat
 
-    if format not in dcat.FORMATS:
-        _fail(f"format must be one of {', '.join(dcat.FORMATS)}")
-    store = _connect()
-    try:
-        graph = dcat.catalogue(store, get_settings().public_base_url)
-    finally:
-        store.close()
-    _write(graph.serialize(format={"jsonld": "json-ld"}.get(format, format)), output)
+    _export(lambda store: dcat.catalogue(store, get_settings().public_base_url), dcat.FORMATS, format, output)
 
 
 @export_app.command("rdf")
@@ -219,14 +223,7 @@ def export_rdf(format: str = typer.Option("turtle", help="turtle or json-ld"),
     """Every entity, edge and its provenance: the backup."""
     from catalog.services import backup
 
-    if format not in backup.FORMATS:
-        _fail(f"format must be one of {', '.join(backup.FORMATS)}")
-    store = _connect()
-    try:
-        graph = backup.export_graph(store)
-    finally:
-        store.close()
-    _write(graph.serialize(format=format), output)
+    _export(backup.export_graph, backup.FORMATS, format, output)
 
 
 @app.command("import")

@@ -43,6 +43,16 @@ class InvalidInput(CatalogError):
     title = "Invalid input"
 
 
+class Unauthorized(CatalogError):
+    status = 401
+    title = "Not signed in"
+
+
+class Forbidden(CatalogError):
+    status = 403
+    title = "Forbidden"
+
+
 class PreconditionFailed(CatalogError):
     status = 412
     title = "Precondition failed"

@@ -21,7 +21,7 @@ from typing import Any
 import jwt
 from fastapi import Request
 
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, Forbidden, Unauthorized
 from catalog.settings import Settings
 from catalog.store import security as security_store
 from catalog.store.driver import Store
@@ -46,16 +46,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS) | {"read_personal"},
 }
 TOKEN_PREFIX = "dkat_"
-
-
-class Unauthorized(CatalogError):
-    status = 401
-    title = "Not signed in"
-
-
-class Forbidden(CatalogError):
-    status = 403
-    title = "Forbidden"
 
 
 @dataclass(frozen=True)
