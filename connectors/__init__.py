@@ -1,11 +1,13 @@
 """Connectors: each reads one kind of source and turns it into ontology records."""
 
 from connectors.dcat import DcatConnector
+from connectors.fint import FintModelConnector
 from connectors.framework import Connector
 from connectors.inventory import InventoryConnector
 from connectors.openlineage import OpenLineageConnector
 from connectors.sql import SqlConnector
 
 REGISTRY: dict[str, type[Connector]] = {
-    connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector)
+    connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector,
+                                     FintModelConnector)
 }
