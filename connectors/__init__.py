@@ -1,6 +1,7 @@
 """Connectors: each reads one kind of source and turns it into ontology records."""
 
 from connectors.dcat import DcatConnector
+from connectors.entra import EntraConnector
 from connectors.fint import FintModelConnector
 from connectors.framework import Connector
 from connectors.inventory import InventoryConnector
@@ -9,5 +10,5 @@ from connectors.sql import SqlConnector
 
 REGISTRY: dict[str, type[Connector]] = {
     connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector,
-                                     FintModelConnector)
+                                     FintModelConnector, EntraConnector)
 }

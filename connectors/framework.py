@@ -48,6 +48,8 @@ class Harvest:
     nodes: list[NodeRecord] = field(default_factory=list)
     rels: list[RelRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # What a person should look at that is not an error (an application mapped to no system).
+    notes: list[str] = field(default_factory=list)
 
 
 class Connector(ABC):
@@ -126,6 +128,7 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         harvest = connector.transform(raw, config)
         harvest.errors += _drop_invalid(harvest)
         run["rows_skipped"] = len(harvest.errors)
+        run["notes"] = harvest.notes[:MAX_ERRORS_KEPT]
         run["errors"] = [str(e) for e in harvest.errors[:MAX_ERRORS_KEPT]]
         if harvest.errors and source.on_error == "fail":
             raise HarvestFailed(f"{len(harvest.errors)} malformed row(s) and on_error is 'fail'")

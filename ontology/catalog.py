@@ -270,6 +270,7 @@ HARVEST_RUN = NodeType(
         Prop("rows_skipped", "int", description="Malformed source rows skipped."),
         Prop("conflicts", "int", description="Values where the source disagrees with a manual edit."),
         Prop("errors", "list", description="What went wrong: row numbers and reasons, or the failure."),
+        Prop("notes", "list", description="What a person should look at, such as applications mapped to no system."),
     ),
     nb="Innhøstingskjøring",
     rdf_class="prov:Activity",

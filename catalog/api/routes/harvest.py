@@ -36,6 +36,7 @@ class HarvestRun(BaseModel):
     rows_skipped: Optional[int] = None
     conflicts: Optional[int] = None
     errors: list[str] = []
+    notes: list[str] = []
 
 
 class Conflict(BaseModel):
