@@ -2,7 +2,7 @@
 
 from connectors.dcat import DcatConnector
 from connectors.entra import EntraConnector
-from connectors.fint import FintModelConnector
+from connectors.fint import FintModelConnector, FintPortalConnector
 from connectors.framework import Connector
 from connectors.inventory import InventoryConnector
 from connectors.openlineage import OpenLineageConnector
@@ -10,5 +10,5 @@ from connectors.sql import SqlConnector
 
 REGISTRY: dict[str, type[Connector]] = {
     connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector,
-                                     FintModelConnector, EntraConnector)
+                                     FintModelConnector, FintPortalConnector, EntraConnector)
 }

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.framework import Connector, Harvest, RowError
-from ontology.records import NodeRecord, RelRecord, dataset_id
+from ontology.records import NodeRecord, RelRecord, dataset_id, slug
 
 # Attribute names and types that carry personal data in FINT's model.
 PERSONAL = re.compile(r"f(o|ø)dselsnummer|personnavn|kontaktinformasjon|adresse|f(o|ø)dselsdato|brukernavn|feidenavn",
@@ -67,3 +67,97 @@ def _dataset(component_id: str, resource: dict[str, Any]) -> dict[str, Any]:
     return {"name": resource["name"], "description": documentation or None, "personal_data": personal,
             "keywords": ["fint", resource.get("path", "")] + [f"id:{field}" for field in resource.get("idFields", [])],
             "columns": columns[:200]}
+
+
+# --- The county's FINT customer portal: clients, adapters, components, access packages ---------
+
+class FintPortalConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(description="The portal export (clients, adapters, components, accessPackages) as JSON.")
+    # Client or adapter name -> id of the catalog's system it belongs to.
+    systems: dict[str, str] = Field(default_factory=dict)
+
+
+def _component_id(reference: str) -> str:
+    """'ou=utdanning_elev,ou=components,o=fint' or 'utdanning_elev' -> 'fint-utdanning-elev'."""
+    name = reference.split(",")[0].split("=")[-1]
+    return f"fint-{name.replace('_', '-').lower()}"
+
+
+def _account_name(dn: str) -> str:
+    return dn.split(",")[0].split("=")[-1]
+
+
+class FintPortalConnector(Connector):
+    """FINT clients and adapters as service accounts with read or modify access to components and
+    their resources, and the flows they make: source system → adapter → component → client →
+    consuming system, as integrations via the component carrying its resources."""
+
+    name = "fint-portal"
+    Config = FintPortalConfig
+
+    def fetch(self, config: FintPortalConfig, secrets: dict[str, str], base_dir: Path) -> dict[str, Any]:
+        return json.loads((base_dir / config.path).read_text(encoding="utf-8"))
+
+    def transform(self, raw: dict[str, Any], config: FintPortalConfig) -> Harvest:
+        harvest = Harvest()
+        for component in raw.get("components", []):
+            harvest.nodes.append(NodeRecord("FintComponent", _component_id(component["name"]), {
+                "name": component["name"].replace("_", "-"), "base_path": component.get("basePath"),
+                "description": component.get("description")}))
+        accounts = {}
+        for kind, entries in (("client", raw.get("clients", [])), ("adapter", raw.get("adapters", []))):
+            for entry in entries:
+                account = f"sa-fint-{kind}-{slug(entry['name'])}"
+                accounts[entry.get("dn") or entry["name"]] = accounts[entry["name"]] = account
+                harvest.nodes.append(NodeRecord("ServiceAccount", account, {
+                    "name": entry["name"], "kind": "fint-client" if kind == "client" else "technical-user",
+                    "client_id": entry.get("clientId"), "description": entry.get("shortDescription") or entry.get("note")}))
+                if entry["name"] in config.systems:
+                    harvest.rels.append(RelRecord("ACTS_FOR", account, config.systems[entry["name"]]))
+                for component in entry.get("components", []):
+                    level = "read" if kind == "client" else "write"
+                    harvest.rels.append(RelRecord("HAS_ACCESS", account, _component_id(component),
+                                                  {"level": level, "granted_by": "FINT kundeportal"}))
+        readable: dict[str, set[str]] = {}
+        for package in raw.get("accessPackages", []):
+            for client in package.get("clients", []):
+                account = accounts.get(client) or accounts.get(_account_name(client))
+                if account is None:
+                    harvest.errors.append(RowError(package.get("name", "?"), f"access package names unknown client {client}"))
+                    continue
+                for level, resources in (("read", package.get("read", []) + package.get("collection", [])),
+                                         ("write", package.get("modify", []))):
+                    for resource in resources:
+                        dataset = _resource_dataset(resource)
+                        if dataset:
+                            readable.setdefault(account, set()).add(dataset)
+                            harvest.rels.append(RelRecord("HAS_ACCESS", account, dataset,
+                                                          {"level": level, "granted_by": f"FINT tilgangspakke {package.get('name')}"}))
+        for component in raw.get("components", []):
+            component_id = _component_id(component["name"])
+            sources = [config.systems.get(_account_name(a)) for a in component.get("adapters", [])]
+            targets = [(config.systems.get(_account_name(c)), accounts.get(c) or accounts.get(_account_name(c)))
+                       for c in component.get("clients", [])]
+            for source in filter(None, sources):
+                for target, account in targets:
+                    if not target or target == source:
+                        continue
+                    integration = f"integration-fint-{component_id.removeprefix('fint-')}--{source}--{target}"[:200]
+                    harvest.nodes.append(NodeRecord("Integration", integration, {
+                        "name": f"{component['name'].replace('_', '-')}: {source} → {target}", "mechanism": "fint",
+                        "kind": "declared", "protocol": "REST (HAL+JSON)"}))
+                    harvest.rels += [RelRecord("SENDS", source, integration), RelRecord("RECEIVES", integration, target),
+                                     RelRecord("VIA", integration, component_id)]
+                    harvest.rels += [RelRecord("CARRIES", integration, d) for d in sorted(readable.get(account, ()))
+                                     if d.startswith(f"{component_id}.")]
+        return harvest
+
+
+def _resource_dataset(resource: str) -> str | None:
+    """An access-package entry such as 'utdanning/elev/elev' -> the dataset of that resource type."""
+    parts = [p for p in re.split(r"[/:]", resource) if p and p not in ("fint-client", "fint")]
+    if len(parts) < 3:
+        return None
+    domain, package, resource_type = parts[-3], parts[-2], parts[-1]
+    return dataset_id(f"fint-{domain}-{package}", resource_type)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from connectors.framework import SourceSettings, run_source
 from tests.conftest import SHARED
 
 FINT = SHARED / "standards" / "fint"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
 pytestmark = pytest.mark.skipif(not FINT.exists(), reason="../shared/standards/fint is not beside the project")
 
 
@@ -29,3 +32,27 @@ def test_metamodel_harvests_into_32_components_with_their_resource_types(clean_s
     assert code_list["personal_data"] is False
     again = run_source(clean_store, source, FINT)
     assert again["created"] == 0 and again["updated"] == 0
+
+
+def test_portal_clients_get_access_and_pupil_data_flows_through_fint(clean_store, session_client):
+    run_source(clean_store, SourceSettings(id="fint-model", connector="fint-model",
+                                           settings={"path": "metamodel-v4.1.0-rc-2.json"}), FINT)
+    for slug_, name in (("inschool", "Visma InSchool"), ("itslearning", "itslearning"), ("entra", "Entra ID")):
+        session_client.post("/api/v1/systems", json={"id": f"system-{slug_}", "name": name})
+    fixtures = FIXTURES_DIR
+    source = SourceSettings(id="fint-portal", connector="fint-portal", settings={
+        "path": "fint-portal.json", "systems": {"itslearning@client.eksempel.no": "system-itslearning",
+                                                "entra-provisjonering@client.eksempel.no": "system-entra",
+                                                "inschool@adapter.eksempel.no": "system-inschool"}})
+    run = run_source(clean_store, source, fixtures)
+    assert run["status"] == "succeeded", run["errors"]
+    who = session_client.get("/api/v1/access/who", params={"resource": "fint-utdanning-elev.elev"}).json()
+    levels = {p["id"]: p["level"] for p in who["principals"]}
+    assert levels["sa-fint-client-itslearning-client-eksempel-no"] == "read"
+    assert levels["sa-fint-adapter-inschool-adapter-eksempel-no"] == "write"
+    lineage = session_client.get("/api/v1/lineage/fint-utdanning-elev.elev", params={"direction": "downstream",
+                                                                                    "depth": 1}).json()
+    receivers = {e["target"] for e in lineage["edges"] if e["type"] == "copy"}
+    assert receivers == {"system-itslearning"}  # only itslearning's access package carries Elev
+    flows = session_client.get("/api/v1/lineage/system-inschool", params={"direction": "downstream", "depth": 1}).json()
+    assert {"system-itslearning", "system-entra"} <= {n["id"] for n in flows["nodes"]}
