@@ -4,11 +4,13 @@ from connectors.dcat import DcatConnector
 from connectors.entra import EntraConnector
 from connectors.fint import FintModelConnector, FintPortalConnector
 from connectors.framework import Connector
+from connectors.ldap import LdapConnector
 from connectors.inventory import InventoryConnector
 from connectors.openlineage import OpenLineageConnector
 from connectors.sql import SqlConnector
 
 REGISTRY: dict[str, type[Connector]] = {
     connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector,
-                                     FintModelConnector, FintPortalConnector, EntraConnector)
+                                     FintModelConnector, FintPortalConnector, EntraConnector,
+                                     LdapConnector)
 }

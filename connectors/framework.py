@@ -180,20 +180,21 @@ def _secrets(source: SourceSettings) -> dict[str, str]:
 
 
 def _drop_invalid(harvest: Harvest) -> list[RowError]:
-    """Records that break the ontology (a bad choice, a wrong type) are skipped and reported."""
+    """Records that break the ontology (a bad choice, a wrong type) are skipped and reported; the
+    rest are normalised as the API would store them (e-mail in lower case, codes in upper case)."""
     errors, kept = [], []
     for record in harvest.nodes:
         model = NODE_MODELS[record.label].patch
         props = {k: v for k, v in record.props.items() if k in model.model_fields}
         try:
-            model.model_validate(props)
             if not record.props.get("name"):
                 raise ValueError("no name")
+            normalised = model.model_validate(props).model_dump(mode="json", include=set(props))
         except (ValidationError, ValueError) as error:
             reason = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors()) if isinstance(error, ValidationError) else str(error)
             errors.append(RowError(record.id, f"{record.label} {reason}"))
             continue
-        kept.append(record)
+        kept.append(NodeRecord(record.label, record.id, {**record.props, **normalised}))
     harvest.nodes = kept
     return errors
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from connectors.framework import SourceSettings, run_source
+from tests.connectors.test_ldap import slapd  # noqa: F401  (a fixture)
 from tests.factory import create
 
 TOKEN = "graph-test-token"
@@ -136,3 +137,30 @@ def test_refused_credentials_fail_the_run_and_delete_nothing(clean_store, graph,
         "graph_url": f"{base}/v1.0"})
     run = run_source(clean_store, source, Path("."))
     assert run["status"] == "failed" and "refused" in run["errors"][0]
+
+
+def test_three_sources_make_one_person_each(clean_store, session_client, graph, slapd, monkeypatch):
+    """Entra ID, LDAP and FINT into one graph: Kari matches by employee number, Ola and Per by UPN."""
+    from tests.connectors.test_fint_model import FINT
+    from tests.connectors.test_ldap import ADMIN, BASE
+
+    base, _ = graph
+    port, folder = slapd
+    monkeypatch.setenv("ENTRA_SECRET", "s3cret")
+    monkeypatch.setenv("LDAP_PASSWORD", "hemmelig")
+    sources = [
+        (SourceSettings(id="entra", connector="entra", secrets={"client_secret": "ENTRA_SECRET"}, settings={
+            "tenant_id": "tenant", "client_id": "catalog", "token_url": f"{base}/tenant/oauth2/v2.0/token",
+            "graph_url": f"{base}/v1.0"}), Path(".")),
+        (SourceSettings(id="ad", connector="ldap", secrets={"password": "LDAP_PASSWORD"}, settings={
+            "url": f"ldap://127.0.0.1:{port}", "bind_dn": ADMIN, "base_dn": BASE}), folder),
+    ]
+    if FINT.exists():
+        sources.append((SourceSettings(id="fint-model", connector="fint-model",
+                                       settings={"path": "metamodel-v4.1.0-rc-2.json"}), FINT))
+    for source, base_dir in sources:
+        assert run_source(clean_store, source, base_dir)["status"] == "succeeded"
+    people = clean_store.rows("MATCH (p:Person) RETURN p.name AS name, p.seen AS seen ORDER BY name")
+    assert [p["name"] for p in people] == ["Kari Berg", "Nils Dahl", "Ola Slutta", "Per Lie", "Siri Moe"]
+    both = [p["name"] for p in people if len(p["seen"]) == 2]
+    assert both == ["Kari Berg", "Ola Slutta", "Per Lie"]
