@@ -2,7 +2,7 @@
 
 from connectors.dcat import DcatConnector
 from connectors.entra import EntraConnector
-from connectors.fint import FintModelConnector, FintPortalConnector
+from connectors.fint import FintEnvironmentConnector, FintModelConnector, FintPortalConnector
 from connectors.framework import Connector
 from connectors.ldap import LdapConnector
 from connectors.inventory import InventoryConnector
@@ -12,5 +12,5 @@ from connectors.sql import SqlConnector
 REGISTRY: dict[str, type[Connector]] = {
     connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector,
                                      FintModelConnector, FintPortalConnector, EntraConnector,
-                                     LdapConnector)
+                                     LdapConnector, FintEnvironmentConnector)
 }

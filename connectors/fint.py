@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest, RowError
+from connectors.framework import Connector, Harvest, HarvestFailed, RowError
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
 
 # Attribute names and types that carry personal data in FINT's model.
@@ -161,3 +162,51 @@ def _resource_dataset(resource: str) -> str | None:
         return None
     domain, package, resource_type = parts[-3], parts[-2], parts[-1]
     return dataset_id(f"fint-{domain}-{package}", resource_type)
+
+
+# --- The environment check: which components a FINT consumer API actually answers for ---------
+
+class FintEnvironmentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    base_url: str = Field(description="The FINT API, such as https://api.felleskomponent.no.")
+    token_url: str = Field(description="FINT's OAuth2 token endpoint (password grant for FINT clients).")
+    client_id: str
+    username: str
+    components: list[str] = Field(description="Components to check, such as utdanning-elev.")
+    timeout: float = Field(15, gt=0, le=120)
+
+
+class FintEnvironmentConnector(Connector):
+    """Calls each component's consumer API (HAL+JSON) with the county's FINT client; the components
+    that answer are confirmed (their last_seen moves), the others are noted for a person."""
+
+    name = "fint-environment"
+    Config = FintEnvironmentConfig
+    transient_errors = (ConnectionError, TimeoutError, httpx.TransportError)
+
+    def fetch(self, config: FintEnvironmentConfig, secrets: dict[str, str], base_dir: Path) -> dict[str, Any]:
+        with httpx.Client(timeout=config.timeout) as http:
+            granted = http.post(config.token_url, data={
+                "grant_type": "password", "client_id": config.client_id, "client_secret": secrets.get("client_secret"),
+                "username": config.username, "password": secrets.get("password"), "scope": "fint-client"})
+            if granted.status_code != 200:
+                raise HarvestFailed(f"FINT's token endpoint refused the client ({granted.status_code})")
+            headers = {"Authorization": f"Bearer {granted.json()['access_token']}", "Accept": "application/hal+json"}
+            answers = {}
+            for component in config.components:
+                url = f"{config.base_url.rstrip('/')}/{component.replace('-', '/')}/admin/health"
+                try:
+                    response = http.get(url, headers=headers)
+                    answers[component] = response.status_code == 200 and "_links" in response.json()
+                except (httpx.HTTPError, ValueError):
+                    answers[component] = False
+            return answers
+
+    def transform(self, raw: dict[str, bool], config: FintEnvironmentConfig) -> Harvest:
+        harvest = Harvest()
+        for component, answered in raw.items():
+            if answered:
+                harvest.nodes.append(NodeRecord("FintComponent", f"fint-{component}", {"name": component}))
+            else:
+                harvest.notes.append(f"FINT component {component} did not answer at {config.base_url}")
+        return harvest
