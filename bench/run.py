@@ -183,6 +183,7 @@ def main() -> None:
 
     uri = os.environ.get("NEO4J_URI")
     local = None if uri else LocalNeo4j(ROOT / ".data" / "neo4j-bench", 7689, heap="3g", page_cache_mb=2048)
+    started_here = bool(local) and not local.status().running
     if local:
         uri = local.start().uri
     auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ["NEO4J_PASSWORD"]) if os.environ.get("NEO4J_PASSWORD") else None
@@ -227,6 +228,8 @@ def main() -> None:
         server.terminate()
         server.wait(30)
         store.close()
+        if started_here:
+            local.stop()  # its memory is the machine's again
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"scale-{args.scale:g}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
