@@ -74,7 +74,7 @@ def _dataset(component_id: str, resource: dict[str, Any]) -> dict[str, Any]:
 
 class FintPortalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(description="The portal export (clients, adapters, components, accessPackages) as JSON.")
+    path: str = Field(description="The portal export (contacts, clients, adapters, components, accessPackages) as JSON.")
     # Client or adapter name -> id of the catalog's system it belongs to.
     systems: dict[str, str] = Field(default_factory=dict)
 
@@ -92,7 +92,8 @@ def _account_name(dn: str) -> str:
 class FintPortalConnector(Connector):
     """FINT clients and adapters as service accounts with read or modify access to components and
     their resources, and the flows they make: source system → adapter → component → client →
-    consuming system, as integrations via the component carrying its resources."""
+    consuming system, as integrations via the component carrying its resources; the county's FINT
+    contacts as contact persons for its components."""
 
     name = "fint-portal"
     Config = FintPortalConfig
@@ -120,6 +121,7 @@ class FintPortalConnector(Connector):
                     level = "read" if kind == "client" else "write"
                     harvest.rels.append(RelRecord("HAS_ACCESS", account, _component_id(component),
                                                   {"level": level, "granted_by": "FINT kundeportal"}))
+        self._contacts(raw, harvest)
         readable: dict[str, set[str]] = {}
         for package in raw.get("accessPackages", []):
             for client in package.get("clients", []):
@@ -153,6 +155,32 @@ class FintPortalConnector(Connector):
                     harvest.rels += [RelRecord("CARRIES", integration, d) for d in sorted(readable.get(account, ()))
                                      if d.startswith(f"{component_id}.")]
         return harvest
+
+    @staticmethod
+    def _contacts(raw: dict[str, Any], harvest: Harvest) -> None:
+        """The organisation's technical and legal contacts become contact persons for the
+        components it subscribes to. They are matched by e-mail; the portal's national identity
+        number (`nin`) is never read."""
+        subscribed: dict[str, list[str]] = {}
+        for component in raw.get("components", []):
+            for organisation in component.get("organisations", []):
+                subscribed.setdefault(organisation.lower(), []).append(_component_id(component["name"]))
+        for contact in raw.get("contacts", []):
+            mail = (contact.get("mail") or "").lower()
+            if not mail:
+                harvest.errors.append(RowError(contact.get("dn", "?"), "contact has no e-mail address"))
+                continue
+            person = f"person-{slug(mail)}"
+            name = " ".join(filter(None, (contact.get("firstName"), contact.get("lastName")))) or mail
+            harvest.nodes.append(NodeRecord("Person", person, {"name": name, "email": mail}))
+            duties: dict[str, list[str]] = {}
+            for duty, organisations in (("teknisk", contact.get("technical", [])), ("juridisk", contact.get("legal", []))):
+                for organisation in organisations:
+                    for component in subscribed.get(organisation.lower(), []):
+                        duties.setdefault(component, []).append(duty)
+            for component, kinds in duties.items():
+                harvest.rels.append(RelRecord("OWNS", person, component, {
+                    "role": "kontaktperson", "note": f"FINT-kontakt ({' og '.join(kinds)}) i kundeportalen"}))
 
 
 def _resource_dataset(resource: str) -> str | None:

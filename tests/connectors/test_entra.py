@@ -140,27 +140,33 @@ def test_refused_credentials_fail_the_run_and_delete_nothing(clean_store, graph,
 
 
 def test_three_sources_make_one_person_each(clean_store, session_client, graph, slapd, monkeypatch):
-    """Entra ID, LDAP and FINT into one graph: Kari matches by employee number, Ola and Per by UPN."""
-    from tests.connectors.test_fint_model import FINT
+    """Entra ID, LDAP and FINT's customer portal into one graph: Kari matches by employee number, Ola
+    and Per by UPN, Siri (a FINT contact) by e-mail."""
+    from tests.connectors.test_fint_model import FIXTURES_DIR
     from tests.connectors.test_ldap import ADMIN, BASE
 
     base, _ = graph
     port, folder = slapd
     monkeypatch.setenv("ENTRA_SECRET", "s3cret")
     monkeypatch.setenv("LDAP_PASSWORD", "hemmelig")
+    system = create(session_client, "System", id="system-inschool", name="Visma InSchool")
     sources = [
         (SourceSettings(id="entra", connector="entra", secrets={"client_secret": "ENTRA_SECRET"}, settings={
             "tenant_id": "tenant", "client_id": "catalog", "token_url": f"{base}/tenant/oauth2/v2.0/token",
-            "graph_url": f"{base}/v1.0"}), Path(".")),
+            "graph_url": f"{base}/v1.0", "applications": {"app-inschool": system["id"]}}), Path(".")),
         (SourceSettings(id="ad", connector="ldap", secrets={"password": "LDAP_PASSWORD"}, settings={
             "url": f"ldap://127.0.0.1:{port}", "bind_dn": ADMIN, "base_dn": BASE}), folder),
+        (SourceSettings(id="fint-portal", connector="fint-portal", settings={"path": "fint-portal.json"}), FIXTURES_DIR),
     ]
-    if FINT.exists():
-        sources.append((SourceSettings(id="fint-model", connector="fint-model",
-                                       settings={"path": "metamodel-v4.1.0-rc-2.json"}), FINT))
     for source, base_dir in sources:
         assert run_source(clean_store, source, base_dir)["status"] == "succeeded"
     people = clean_store.rows("MATCH (p:Person) RETURN p.name AS name, p.seen AS seen ORDER BY name")
-    assert [p["name"] for p in people] == ["Kari Berg", "Nils Dahl", "Ola Slutta", "Per Lie", "Siri Moe"]
-    both = [p["name"] for p in people if len(p["seen"]) == 2]
-    assert both == ["Kari Berg", "Ola Slutta", "Per Lie"]
+    assert [p["name"] for p in people] == ["Kari Berg", "Nils Dahl", "Ola Slutta", "Per Lie", "Siri Moe", "Trude Vik"]
+    sources_of = {p["name"]: sorted(seen.split("|")[0] for seen in p["seen"]) for p in people}
+    assert sources_of == {"Kari Berg": ["ad", "entra"], "Ola Slutta": ["ad", "entra"], "Per Lie": ["ad", "entra"],
+                          "Siri Moe": ["ad", "fint-portal"], "Nils Dahl": ["ad"], "Trude Vik": ["fint-portal"]}
+    # In that one graph, Kari reaches the system through the Entra group nested three deep.
+    who = session_client.get("/api/v1/access/who", params={"resource": system["id"]}).json()
+    kari = [p for p in who["principals"] if p["name"] == "Kari Berg"]
+    assert len(kari) == 1 and [step.get("name") for step in kari[0]["paths"][0][::2]] == [
+        "Kari Berg", "Lærere Fjordvik", "Lærere vgs", "Alle lærere", "Visma InSchool"]

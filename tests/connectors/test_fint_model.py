@@ -56,6 +56,12 @@ def test_portal_clients_get_access_and_pupil_data_flows_through_fint(clean_store
     assert receivers == {"system-itslearning"}  # only itslearning's access package carries Elev
     flows = session_client.get("/api/v1/lineage/system-inschool", params={"direction": "downstream", "depth": 1}).json()
     assert {"system-itslearning", "system-entra"} <= {n["id"] for n in flows["nodes"]}
+    # The county's FINT contacts are contact persons for its components; their identity numbers stay out.
+    elev = session_client.get("/api/v1/fint-components/fint-utdanning-elev").json()
+    assert {(o["name"], o["role"]) for o in elev["owners"]} == {("Siri Moe", "kontaktperson"), ("Trude Vik", "kontaktperson")}
+    assert session_client.get("/api/v1/people/person-siri-fylke-no").json()["email"] == "siri@fylke.no"
+    everything = session_client.get("/api/v1/export/rdf").text
+    assert "24108512345" not in everything and "03037812345" not in everything
 
 
 def test_environment_check_confirms_the_components_that_answer(clean_store, monkeypatch):
