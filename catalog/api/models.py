@@ -89,6 +89,7 @@ Path = list[Union[PathEdge, PathNode]]
 
 
 class Reached(EntitySummary):
+    enabled: bool = True
     level: Level
     paths: list[Path]
 

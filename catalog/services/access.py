@@ -13,6 +13,7 @@ import base64
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from catalog.errors import InvalidInput, NotFound
@@ -40,7 +41,8 @@ class Reach:
     paths: list[list[dict[str, Any]]]
 
     def as_dict(self) -> dict[str, Any]:
-        return {**clean(self.node), "level": self.level, "paths": self.paths}
+        return {**clean(self.node), "enabled": self.node.get("enabled") is not False, "level": self.level,
+                "paths": self.paths}
 
 
 def _node(store, node_id: str, types: tuple[str, ...], what: str) -> Node:
@@ -113,8 +115,8 @@ def _neighbours(fetch, store, as_of: date, here: str, there: str):
     return neighbours
 
 
-def _backward(walk: Walk, node: Node, edge: dict) -> Walk | None:
-    if walk.head["type"] in PRINCIPAL_TYPES or node.get("enabled") is False:
+def _backward(walk: Walk, node: Node, edge: dict, include_disabled: bool = False) -> Walk | None:
+    if walk.head["type"] in PRINCIPAL_TYPES or (node.get("enabled") is False and not include_disabled):
         return None  # a person or service account is where a path starts; disabled accounts reach nothing
     if walk.level is None:  # the edge into a resource is the grant that sets the level
         level = edge.get("level") or "read"
@@ -135,11 +137,11 @@ def _forward(walk: Walk, node: Node, edge: dict) -> Walk | None:
     return Walk((*walk.path, clean(edge), clean(node)), level, node)
 
 
-def _best(found: Found, node_types: tuple[str, ...]) -> dict[str, Reach]:
+def _best(found: Found, node_types: tuple[str, ...], include_disabled: bool = False) -> dict[str, Reach]:
     best: dict[str, Reach] = {}
     for (node_id, level), walks in found.walks.items():
         node = walks[0].head
-        if level is None or node["type"] not in node_types or node.get("enabled") is False:
+        if level is None or node["type"] not in node_types or (node.get("enabled") is False and not include_disabled):
             continue
         if node_id not in best or rank(level) > rank(best[node_id].level):
             best[node_id] = Reach(node, level, [list(w.path) for w in walks])
@@ -154,20 +156,23 @@ class WhoHasAccess:
 
 
 def who_has_access(store, resource_id: str, as_of: date, include_lineage: bool = False,
-                   min_level: str | None = None) -> WhoHasAccess:
+                   min_level: str | None = None, include_disabled: bool = False) -> WhoHasAccess:
+    """Disabled accounts reach nothing unless include_disabled asks for them too (marked
+    enabled: false): the grants an auditor wants removed."""
     resource = _node(store, resource_id, RESOURCE_TYPES, "resource")
     targets = _targets(store, resource, as_of, include_lineage)
     seeds = [Walk(tuple(clean(step) for step in path), None, path[0]) for path in targets.values()]
-    found = search(seeds, _neighbours(access_store.incoming, store, as_of, "target", "source"), _backward)
-    reached = _best(found, PRINCIPAL_TYPES)
+    found = search(seeds, _neighbours(access_store.incoming, store, as_of, "target", "source"),
+                   partial(_backward, include_disabled=include_disabled))
+    reached = _best(found, PRINCIPAL_TYPES, include_disabled)
     principals = sorted((r for r in reached.values() if rank(r.level) >= rank(min_level)),
                         key=lambda r: ((r.node.get("name") or "").lower(), r.node["id"]))
     return WhoHasAccess(clean(resource), principals, found.truncated)
 
 
-def what_can_reach(store, principal_id: str, as_of: date) -> tuple[Node, list[Reach], bool]:
+def what_can_reach(store, principal_id: str, as_of: date, include_disabled: bool = False) -> tuple[Node, list[Reach], bool]:
     principal = _node(store, principal_id, PRINCIPAL_TYPES + ("Group", "Role"), "principal")
-    if principal.get("enabled") is False:
+    if principal.get("enabled") is False and not include_disabled:
         return clean(principal), [], False
     found = search([Walk((clean(principal),), None, principal)],
                    _neighbours(access_store.outgoing, store, as_of, "source", "target"), _forward)

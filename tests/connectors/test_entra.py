@@ -125,6 +125,15 @@ def test_entra_groups_nested_three_deep_give_access_with_the_path(clean_store, s
                                                           "Visma InSchool"]
     assert reach["person-per-fylke-no"]["level"] == "read"
     assert "person-ola-fylke-no" not in reach  # disabled accounts reach nothing
+    with_disabled = session_client.get("/api/v1/access/who", params={"resource": system["id"], "include_disabled": True})
+    ola = next(p for p in with_disabled.json()["principals"] if p["id"] == "person-ola-fylke-no")
+    assert ola["enabled"] is False and ola["level"] == "write"  # a grant left to clean up
+    assert reach[known["id"]]["enabled"] is True
+    nothing = session_client.get("/api/v1/access/what", params={"principal": "person-ola-fylke-no"}).json()
+    assert nothing["resources"] == []
+    remaining = session_client.get("/api/v1/access/what", params={"principal": "person-ola-fylke-no",
+                                                                  "include_disabled": True}).json()
+    assert [r["id"] for r in remaining["resources"]] == [system["id"]]
     again = run_source(clean_store, source, Path("."))
     assert again["created"] == 0 and again["updated"] == 0
 

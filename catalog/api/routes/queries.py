@@ -15,6 +15,8 @@ from catalog.services import access, lineage, reports
 router = APIRouter(tags=["lineage, access and reports"])
 
 AsOf = Annotated[Optional[date], Query(description="Answer as of this day (YYYY-MM-DD); today when left out.")]
+IncludeDisabled = Annotated[bool, Query(description="Also disabled accounts (marked enabled: false), whose "
+                                                      "grants are left to clean up; they reach nothing by default.")]
 
 
 def _day(as_of: date | None) -> date:
@@ -48,9 +50,10 @@ def get_impact(node_id: str, store: StoreDep, user: UserDep, as_of: AsOf = None)
             openapi_extra=permission("read_access"))
 def who_has_access(store: StoreDep, resource: Annotated[str, Query(min_length=1, max_length=200)], as_of: AsOf = None,
                    level: Optional[models.Level] = None, include_lineage: bool = False,
+                   include_disabled: IncludeDisabled = False,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: Optional[str] = None) -> dict:
     day, offset = _day(as_of), access.decode_cursor(cursor)
-    result = access.who_has_access(store, resource, day, include_lineage, level)
+    result = access.who_has_access(store, resource, day, include_lineage, level, include_disabled)
     page = result.principals[offset:offset + limit]
     more = offset + limit < len(result.principals)
     return {"resource": result.resource, "as_of": day, "include_lineage": include_lineage,
@@ -61,9 +64,9 @@ def who_has_access(store: StoreDep, resource: Annotated[str, Query(min_length=1,
 @router.get("/access/what", response_model=models.WhatCanReach, operation_id="what_can_principal_reach",
             openapi_extra=permission("read_access"))
 def what_can_reach(store: StoreDep, principal: Annotated[str, Query(min_length=1, max_length=200)],
-                   as_of: AsOf = None) -> dict:
+                   as_of: AsOf = None, include_disabled: IncludeDisabled = False) -> dict:
     day = _day(as_of)
-    node, reached, truncated = access.what_can_reach(store, principal, day)
+    node, reached, truncated = access.what_can_reach(store, principal, day, include_disabled)
     return {"principal": node, "as_of": day, "total": len(reached), "resources": [r.as_dict() for r in reached],
             "truncated": truncated}
 
