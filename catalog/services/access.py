@@ -13,11 +13,10 @@ import base64
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import Any
 
 from catalog.errors import InvalidInput, NotFound
-from catalog.services.paths import Found, Node, Walk, clean, search
+from catalog.services.paths import K, Found, Node, Walk, clean, search, walk_order
 from catalog.store import access as access_store
 from catalog.store.lineage import summaries
 
@@ -115,9 +114,7 @@ def _neighbours(fetch, store, as_of: date, here: str, there: str):
     return neighbours
 
 
-def _backward(walk: Walk, node: Node, edge: dict, include_disabled: bool = False) -> Walk | None:
-    if walk.head["type"] in PRINCIPAL_TYPES or (node.get("enabled") is False and not include_disabled):
-        return None  # a person or service account is where a path starts; disabled accounts reach nothing
+def _backward(walk: Walk, node: Node, edge: dict) -> Walk | None:
     if walk.level is None:  # the edge into a resource is the grant that sets the level
         level = edge.get("level") or "read"
     else:
@@ -137,11 +134,11 @@ def _forward(walk: Walk, node: Node, edge: dict) -> Walk | None:
     return Walk((*walk.path, clean(edge), clean(node)), level, node)
 
 
-def _best(found: Found, node_types: tuple[str, ...], include_disabled: bool = False) -> dict[str, Reach]:
+def _best(found: Found, node_types: tuple[str, ...]) -> dict[str, Reach]:
     best: dict[str, Reach] = {}
     for (node_id, level), walks in found.walks.items():
         node = walks[0].head
-        if level is None or node["type"] not in node_types or (node.get("enabled") is False and not include_disabled):
+        if level is None or node["type"] not in node_types:
             continue
         if node_id not in best or rank(level) > rank(best[node_id].level):
             best[node_id] = Reach(node, level, [list(w.path) for w in walks])
@@ -151,23 +148,48 @@ def _best(found: Found, node_types: tuple[str, ...], include_disabled: bool = Fa
 @dataclass(frozen=True)
 class WhoHasAccess:
     resource: Node
-    principals: list[Reach]
+    total: int
+    principals: list[Reach]  # the page asked for
     truncated: bool
 
 
 def who_has_access(store, resource_id: str, as_of: date, include_lineage: bool = False,
-                   min_level: str | None = None, include_disabled: bool = False) -> WhoHasAccess:
+                   min_level: str | None = None, include_disabled: bool = False,
+                   offset: int = 0, limit: int | None = None) -> WhoHasAccess:
     """Disabled accounts reach nothing unless include_disabled asks for them too (marked
-    enabled: false): the grants an auditor wants removed."""
+    enabled: false): the grants an auditor wants removed.
+
+    Groups and roles are searched here, with their K shortest paths; the people and service
+    accounts behind them (the many) are counted, ranked and paged by the database, and paths are
+    put together only for the page returned."""
     resource = _node(store, resource_id, RESOURCE_TYPES, "resource")
     targets = _targets(store, resource, as_of, include_lineage)
     seeds = [Walk(tuple(clean(step) for step in path), None, path[0]) for path in targets.values()]
-    found = search(seeds, _neighbours(access_store.incoming, store, as_of, "target", "source"),
-                   partial(_backward, include_disabled=include_disabled))
-    reached = _best(found, PRINCIPAL_TYPES, include_disabled)
-    principals = sorted((r for r in reached.values() if rank(r.level) >= rank(min_level)),
-                        key=lambda r: ((r.node.get("name") or "").lower(), r.node["id"]))
-    return WhoHasAccess(clean(resource), principals, found.truncated)
+    found = search(seeds, _neighbours(access_store.incoming, store, as_of, "target", "source"), _backward)
+    # Each reached node at its highest level: a principal reaching it can do at least that.
+    inner: dict[str, tuple[str | None, list[Walk]]] = {}
+    for (node_id, level), walks in found.walks.items():
+        if node_id not in inner or rank(level) > rank(inner[node_id][0]):
+            inner[node_id] = (level, walks)
+    answer = access_store.principals(store, [{"id": i, "rank": rank(level)} for i, (level, _) in inner.items()],
+                                     as_of, include_disabled, max(rank(min_level), 0), offset, limit)
+    page = [(row["node"], LEVELS[row["rank"]]) for row in answer["page"]]
+    first_hops: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for row in access_store.principal_edges(store, [node["id"] for node, _ in page], list(inner), as_of):
+        first_hops[row["principal"]].append((row["target"], row["edge"]))
+    principals = [Reach(node, level, _paths(node, level, first_hops[node["id"]], inner)) for node, level in page]
+    return WhoHasAccess(clean(resource), answer["total"], principals, found.truncated)
+
+
+def _paths(principal: Node, level: str, first_hops: list[tuple[str, dict]],
+           inner: dict[str, tuple[str | None, list[Walk]]]) -> list[list[dict[str, Any]]]:
+    """The K shortest paths that give the principal its level: a first hop, then a kept walk."""
+    walks = []
+    for target, edge in first_hops:
+        target_level, kept = inner[target]
+        if (target_level or edge.get("level") or "read") == level:
+            walks += [Walk((clean(principal), clean(edge), *walk.path), level, principal) for walk in kept]
+    return [list(w.path) for w in sorted(walks, key=lambda w: (w.edges, walk_order(w)))[:K]]
 
 
 def what_can_reach(store, principal_id: str, as_of: date, include_disabled: bool = False) -> tuple[Node, list[Reach], bool]:

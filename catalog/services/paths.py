@@ -56,7 +56,7 @@ def search(seeds: Iterable[Walk], neighbours: Neighbours, step: Step) -> Found:
     while buckets:
         length = min(buckets)
         growing = []
-        for walk in sorted(buckets.pop(length), key=_order):
+        for walk in sorted(buckets.pop(length), key=walk_order):
             key = (walk.head["id"], walk.level)
             if len(found.walks[key]) >= K:
                 continue
@@ -83,7 +83,7 @@ def search(seeds: Iterable[Walk], neighbours: Neighbours, step: Step) -> Found:
     return found
 
 
-def _order(walk: Walk) -> tuple:
+def walk_order(walk: Walk) -> tuple:
     return tuple(str(step.get("id") or step.get("relationship")) for step in walk.path)
 
 

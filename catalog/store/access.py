@@ -16,18 +16,47 @@ from catalog.store.driver import Store
 from catalog.store.schema import ENTITY
 
 _ACCESS_RELS = "MEMBER_OF|HAS_ROLE|HAS_ACCESS"
-_PRINCIPALS = "(s:Person OR s:Group OR s:Role OR s:ServiceAccount)"
 _EDGE = "r {relationship: type(r), .id, .level, .valid_from, .valid_to, .granted_by, .purpose}"
 _NODE = "{id: x.id, name: x.name, type: head([l IN labels(x) WHERE l <> 'Entity']), enabled: x.enabled}"
+# The level an edge into a reached node gives: the node's own (its rank) or, into a resource or
+# what holds it (rank -1), the grant's.
+_RANK = ("CASE WHEN reached.rank >= 0 THEN reached.rank "
+         "ELSE CASE coalesce(r.level, 'read') WHEN 'read' THEN 0 WHEN 'write' THEN 1 ELSE 2 END END")
 
 
 def incoming(store: Store, ids: list[str], as_of: date) -> list[dict[str, Any]]:
-    """Edges into the given nodes from principals, groups and roles: who reaches them in one hop."""
+    """Edges into the given nodes from groups and roles: what reaches them in one hop. People and
+    service accounts are the leaves; `principals` counts and pages them in the database."""
     return store.rows(
-        f"UNWIND $ids AS id MATCH (t:{ENTITY} {{id: id}})<-[r:{_ACCESS_RELS}]-(s) "
-        f"WHERE {_PRINCIPALS} AND {valid_at('r')} WITH id, r, s AS x "
+        f"UNWIND $ids AS id MATCH (t:{ENTITY} {{id: id}})<-[r:{_ACCESS_RELS}]-(x) "
+        f"WHERE (x:Group OR x:Role) AND {valid_at('r')} "
         f"RETURN id AS target, {_NODE} AS source, {_EDGE} AS edge",
         ids=ids, as_of=as_of.isoformat())
+
+
+def principals(store: Store, reached: list[dict[str, Any]], as_of: date, include_disabled: bool, min_rank: int,
+               offset: int, limit: int | None) -> dict[str, Any]:
+    """People and service accounts with an edge into a reached node ({id, rank}), each at the highest
+    level those edges give, ordered by name: the total and one page."""
+    return store.rows(
+        f"UNWIND $reached AS reached MATCH (:{ENTITY} {{id: reached.id}})<-[r:{_ACCESS_RELS}]-(x) "
+        f"WHERE (x:Person OR x:ServiceAccount) AND {valid_at('r')} AND ($include_disabled OR x.enabled IS NULL OR x.enabled) "
+        f"WITH x, max({_RANK}) AS rank WHERE rank >= $min_rank "
+        f"WITH x, rank ORDER BY toLower(coalesce(x.name, '')), x.id "
+        f"WITH collect({{node: {_NODE}, rank: rank}}) AS everyone "
+        f"RETURN size(everyone) AS total, CASE WHEN $limit IS NULL THEN everyone[$offset..] "
+        f"ELSE everyone[$offset..$offset + $limit] END AS page",
+        reached=reached, as_of=as_of.isoformat(), include_disabled=include_disabled, min_rank=min_rank,
+        offset=offset, limit=limit)[0]
+
+
+def principal_edges(store: Store, principal_ids: list[str], reached_ids: list[str], as_of: date) -> list[dict[str, Any]]:
+    """The given principals' edges into reached nodes: the first hop of their explaining paths."""
+    return store.rows(
+        f"UNWIND $principals AS id MATCH (:{ENTITY} {{id: id}})-[r:{_ACCESS_RELS}]->(t) "
+        f"WHERE t.id IN $reached AND {valid_at('r')} "
+        f"RETURN id AS principal, t.id AS target, {_EDGE} AS edge",
+        principals=principal_ids, reached=reached_ids, as_of=as_of.isoformat())
 
 
 def outgoing(store: Store, ids: list[str], as_of: date) -> list[dict[str, Any]]:

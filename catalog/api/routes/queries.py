@@ -53,11 +53,10 @@ def who_has_access(store: StoreDep, resource: Annotated[str, Query(min_length=1,
                    include_disabled: IncludeDisabled = False,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, cursor: Optional[str] = None) -> dict:
     day, offset = _day(as_of), access.decode_cursor(cursor)
-    result = access.who_has_access(store, resource, day, include_lineage, level, include_disabled)
-    page = result.principals[offset:offset + limit]
-    more = offset + limit < len(result.principals)
+    result = access.who_has_access(store, resource, day, include_lineage, level, include_disabled, offset, limit)
+    more = offset + limit < result.total
     return {"resource": result.resource, "as_of": day, "include_lineage": include_lineage,
-            "total": len(result.principals), "limit": limit, "principals": [p.as_dict() for p in page],
+            "total": result.total, "limit": limit, "principals": [p.as_dict() for p in result.principals],
             "next_cursor": access.encode_cursor(offset + limit) if more else None, "truncated": result.truncated}
 
 
