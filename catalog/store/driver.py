@@ -3,17 +3,19 @@ retries on transient errors, each bounded by a timeout."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from catalog.errors import StoreUnavailable
 from catalog.local_neo4j import LocalNeo4j
 from catalog.settings import Settings
 
 T = TypeVar("T")
+READ_ATTEMPTS = 3
 Work = Callable[[ManagedTransaction], T]
 
 
@@ -54,12 +56,30 @@ class Store:
         return self._run(neo4j.WRITE_ACCESS, work, args)
 
     def rows(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
-        """Run one read query and return its records as dicts."""
-        return self.read(lambda tx: [r.data() for r in tx.run(cypher, params)])
+        """Run one read query and return its records as dicts.
+
+        A single statement needs no explicit transaction: as an auto-commit query it takes one
+        round trip instead of two (BEGIN is pipelined, COMMIT is not), and all records come in one
+        batch. Queries return plain values and maps, never graph objects, so records need no
+        conversion beyond pairing keys with values. The driver retries only managed transactions, so transient
+        failures are retried here."""
+        query, attempt = neo4j.Query(cypher, timeout=self.timeout), 1
+        while True:
+            try:
+                with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                         fetch_size=-1) as session:
+                    return _dicts(session.run(query, params))
+            except (ServiceUnavailable, SessionExpired, TransientError) as error:
+                if attempt >= READ_ATTEMPTS or not error.is_retryable():
+                    if isinstance(error, TransientError):
+                        raise
+                    raise StoreUnavailable(f"Neo4j cannot be reached: {error}") from error
+            time.sleep(0.2 * 2 ** attempt)
+            attempt += 1
 
     def execute(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """Run one write query and return its records as dicts."""
-        return self.write(lambda tx: [r.data() for r in tx.run(cypher, params)])
+        return self.write(lambda tx: _dicts(tx.run(cypher, params)))
 
     def ping(self) -> bool:
         try:
@@ -77,3 +97,8 @@ class Store:
                 return session.execute_write(bounded, *args)
         except (ServiceUnavailable, SessionExpired) as error:
             raise StoreUnavailable(f"Neo4j cannot be reached: {error}") from error
+
+
+def _dicts(result: neo4j.Result) -> list[dict[str, Any]]:
+    keys = result.keys()
+    return [dict(zip(keys, record)) for record in result]

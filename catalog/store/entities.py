@@ -43,7 +43,10 @@ def projection(label: str) -> str:
 
 
 def get_entity(store: Store, label: str, entity_id: str) -> dict[str, Any]:
-    return store.read(_get, label, entity_id)
+    rows = store.rows(f"MATCH (n:{label} {{id: $id}}) RETURN {projection(label)} AS entity", id=entity_id)
+    if not rows:
+        raise NotFound(f"No {label} with id '{entity_id}'.")
+    return rows[0]["entity"]
 
 
 def _get(tx: ManagedTransaction, label: str, entity_id: str) -> dict[str, Any]:
