@@ -99,7 +99,7 @@ def raw_lineage(store: Store, root: str, depth: int) -> int:
     statement, seen, frontier = _step_statement("downstream"), {root}, [root]
     for _ in range(depth):
         records, _, _ = store.driver.execute_query(statement, ids=frontier, as_of=date.today().isoformat())
-        frontier = [r["node"]["id"] for r in records if r["node"]["id"] not in seen]
+        frontier = [e["node"]["id"] for e in records[0]["edges"] if e["node"]["id"] not in seen]
         seen.update(frontier)
         if not frontier:
             break
