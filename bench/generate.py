@@ -16,7 +16,8 @@ from ontology.records import NodeRecord, RelRecord
 LEVELS = ("read", "write", "admin")
 GROUP_DEPTH = 6
 # Resources whose audience the who-has-access benchmark knows in advance.
-SMALL, MEDIUM, LARGE = "system-bench-small", "system-bench-medium", "system-bench-large"
+SMALL, MEDIUM, TEN_THOUSAND, LARGE = ("system-bench-small", "system-bench-medium", "system-bench-10k",
+                                      "system-bench-large")
 
 
 @dataclass
@@ -43,7 +44,7 @@ def generate(scale: float = 1, seed: int = 2026) -> County:
     n_memberships, n_grants = int(50_000 * scale), int(20_000 * scale)
 
     systems = [county.node("System", f"system-{i:06d}", lifecycle="in-use") for i in range(n_systems)]
-    systems += [county.node("System", s) for s in (SMALL, MEDIUM, LARGE)]
+    systems += [county.node("System", s) for s in (SMALL, MEDIUM, TEN_THOUSAND, LARGE)]
     hubs = systems[:5]  # the ERP, Entra ID, the archive…
     datasets = []
     for i in range(n_datasets):
@@ -81,6 +82,7 @@ def generate(scale: float = 1, seed: int = 2026) -> County:
     everyone = county.node("Group", "group-everyone")
     medium = county.node("Group", "group-medium")
     small = county.node("Group", "group-small")
+    ten_thousand = county.node("Group", "group-10k")
     seen = set()
     for person in people:
         county.rel("MEMBER_OF", person, everyone)
@@ -88,7 +90,9 @@ def generate(scale: float = 1, seed: int = 2026) -> County:
         county.rel("MEMBER_OF", person, medium)
     for person in rng.sample(people, 10):
         county.rel("MEMBER_OF", person, small)
-    while len(seen) < n_memberships - len(people) - 1010:
+    for person in rng.sample(people, min(10_000, len(people))):
+        county.rel("MEMBER_OF", person, ten_thousand)
+    while len(seen) < n_memberships - len(people) - 1010 - min(10_000, len(people)):
         pair = (rng.choice(people), rng.choice(groups))
         if pair not in seen:
             seen.add(pair)
@@ -96,13 +100,13 @@ def generate(scale: float = 1, seed: int = 2026) -> County:
     roles = [county.node("Role", f"role-{i:05d}") for i in range(max(10, n_groups // 10))]
     for role in roles:
         county.rel("HAS_ROLE", rng.choice(groups), role)
-    for resource, group in ((SMALL, small), (MEDIUM, medium), (LARGE, everyone)):
+    for resource, group in ((SMALL, small), (MEDIUM, medium), (TEN_THOUSAND, ten_thousand), (LARGE, everyone)):
         county.rel("HAS_ACCESS", group, resource, level="read")
     granted = set()
     while len(granted) < n_grants:
         principal = rng.choice(groups) if rng.random() < 0.5 else rng.choice(people) if rng.random() < 0.8 else rng.choice(roles)
         resource = rng.choice(systems) if rng.random() < 0.6 else rng.choice(datasets)
-        if (principal, resource) not in granted and resource not in (SMALL, MEDIUM, LARGE):
+        if (principal, resource) not in granted and resource not in (SMALL, MEDIUM, TEN_THOUSAND, LARGE):
             granted.add((principal, resource))
             county.rel("HAS_ACCESS", principal, resource, level=rng.choice(LEVELS))
     return county

@@ -29,7 +29,7 @@ import neo4j
 from rich.console import Console
 from rich.table import Table
 
-from bench.generate import LARGE, MEDIUM, SMALL, generate
+from bench.generate import LARGE, MEDIUM, SMALL, TEN_THOUSAND, generate
 from catalog.local_neo4j import LocalNeo4j
 from catalog.security import create_token
 from catalog.services import lineage
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PORT = 8765
 VARIABLE_LENGTH_TIMEOUT = 20.0
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)  # a log file gets the whole table
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -135,7 +135,7 @@ def bench_lineage(store: Store, api: httpx.Client, roots: list[str]) -> dict:
 
 def bench_who(api: httpx.Client, repeats: int = 15) -> dict:
     results = {}
-    for label, resource in (("~10", SMALL), ("~1,000", MEDIUM), ("all people", LARGE)):
+    for label, resource in (("~10", SMALL), ("~1,000", MEDIUM), ("~10,000", TEN_THOUSAND), ("all people", LARGE)):
         total = api.get("/api/v1/access/who", params={"resource": resource, "limit": 100}).json()["total"]
         ms = [timed(lambda: api.get("/api/v1/access/who", params={"resource": resource, "limit": 100}).raise_for_status())
               for _ in range(repeats)]
