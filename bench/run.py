@@ -86,11 +86,22 @@ def bench_ingest(store: Store, county) -> dict:
                       f"CREATE (a)-[r:{rel_type}]->(b) SET r = row.props",
                       rows=[{"s": r.source_id, "t": r.target_id, "props": r.props} for r in batch])
 
+    def ours_node(label, batch):
+        load_nodes(store, label, batch, source="bench", actor="bench")
+
+    def ours_rel(rel_type, batch):
+        load_rels(store, rel_type, batch, source="bench", actor="bench")
+
+    # Each loader runs twice into an empty graph. The first run includes Neo4j planning each
+    # statement (≈ 0.2 s apiece for ours, whose statements are long); a harvester runs the same
+    # statements again and again, so the second run is the steady rate compared.
+    ours_first_rate, _ = run(ours_node, ours_rel)
+    raw_first_rate, _ = run(raw_node, raw_rel)
     raw_rate, raw_batches = run(raw_node, raw_rel)
-    ours_rate, our_batches = run(lambda label, b: load_nodes(store, label, b, source="bench", actor="bench"),
-                                 lambda rel_type, b: load_rels(store, rel_type, b, source="bench", actor="bench"))
+    ours_rate, our_batches = run(ours_node, ours_rel)
     return {"facts": county.facts, "ours_facts_per_s": ours_rate, "raw_facts_per_s": raw_rate,
-            "ratio_raw_over_ours": raw_rate / ours_rate,
+            "ratio_raw_over_ours": raw_rate / ours_rate, "ours_first_run_facts_per_s": ours_first_rate,
+            "raw_first_run_facts_per_s": raw_first_rate,
             "ours_batch_rate": percentiles(our_batches), "raw_batch_rate": percentiles(raw_batches)}
 
 
@@ -245,6 +256,9 @@ def print_table(r: dict) -> None:
     table.add_row("ingest, facts/s (ours)", f"{ingest['ours_facts_per_s']:,.0f}", f"{ingest['ours_batch_rate']['p95']:,.0f}",
                   f"{ingest['ratio_raw_over_ours']:.2f}×", "ratio: raw UNWIND … CREATE rate / ours; target ≥ 30,000 and ≤ 1.5×")
     table.add_row("ingest, facts/s (raw)", f"{ingest['raw_facts_per_s']:,.0f}", f"{ingest['raw_batch_rate']['p95']:,.0f}", "", "")
+    table.add_row("ingest first run, facts/s (ours)", f"{ingest['ours_first_run_facts_per_s']:,.0f}", "",
+                  f"{ingest['raw_first_run_facts_per_s'] / ingest['ours_first_run_facts_per_s']:.2f}×",
+                  "includes planning each statement once; ratio: raw first run / ours")
     for depth, values in r["lineage"].items():
         table.add_row(f"lineage {depth.replace('_', ' ')}, API ms", f"{values['api_ms']['median']:.1f}",
                       f"{values['api_ms']['p95']:.1f}", f"{values['ratio_api_over_raw']:.2f}×", "ratio: API / raw Cypher (target ≤ 1.3×)")

@@ -39,21 +39,27 @@ def root_node(store, node_id: str) -> dict[str, Any]:
 def traverse(store, node_id: str, direction: str, depth: int, as_of: date) -> Traversal:
     root = root_node(store, node_id)
     result = Traversal(root, nodes={root["id"]: root}, distance={root["id"]: 0})
-    for way in (("downstream", "upstream") if direction == "both" else (direction,)):
-        _walk(store, result, way, depth, as_of)
+    for walked, way in enumerate(("downstream", "upstream") if direction == "both" else (direction,)):
+        _walk(store, result, way, depth, as_of, other_way_walked=walked > 0)
     return result
 
 
-def _walk(store, result: Traversal, direction: str, depth: int, as_of: date) -> None:
+def _walk(store, result: Traversal, direction: str, depth: int, as_of: date, other_way_walked: bool) -> None:
     seen, frontier = {result.root["id"]}, [result.root["id"]]
     for level in range(1, depth + 2):
         if not frontier:
             return
-        rows = lineage_store.step(store, frontier, direction, as_of)
         if level > depth:
-            # One look past the bound: anything new there means the answer was cut short.
-            result.truncated = result.truncated or any(_edge_key(r, direction) not in result.edges for r in rows)
+            # One look past the bound: anything new there means the answer was cut short. The
+            # frontier was first seen at the last level, so this walk has none of its edges yet;
+            # unless the other direction's walk took some of them, any edge at all is new.
+            if other_way_walked:
+                rows = lineage_store.step(store, frontier, direction, as_of)
+                result.truncated = result.truncated or any(_edge_key(r, direction) not in result.edges for r in rows)
+            else:
+                result.truncated = result.truncated or lineage_store.any_step(store, frontier, direction, as_of)
             return
+        rows = lineage_store.step(store, frontier, direction, as_of)
         next_frontier = []
         for row in rows:
             node = row["node"]

@@ -45,19 +45,26 @@ def _via(variable: str) -> str:
 
 
 @cache
-def _step_statement(direction: str) -> str:
+def _step_statement(direction: str, exists_only: bool = False) -> str:
     branches = [
         f"WITH n MATCH {pattern} RETURN m, {edge_type} AS type, {_via(via)} AS via, {kind} AS kind"
         for pattern, edge_type, via, kind in (_DOWNSTREAM if direction == "downstream" else _UPSTREAM)
     ]
+    expand = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) CALL {{ " + " UNION ".join(branches) + " } "
+    if exists_only:
+        return expand + "RETURN true AS found LIMIT 1"
     # One record holding a list: the driver decodes one large value much faster than many records.
-    return (f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) CALL {{ " + " UNION ".join(branches) + " } "
-            f"RETURN collect({{frontier: id, node: {summary('m')}, type: type, via: via, kind: kind}}) AS edges")
+    return expand + f"RETURN collect({{frontier: id, node: {summary('m')}, type: type, via: via, kind: kind}}) AS edges"
 
 
 def step(store: Store, ids: list[str], direction: str, as_of: date) -> list[dict[str, Any]]:
     """Every flow edge leaving (downstream) or entering (upstream) the frontier nodes."""
     return store.rows(_step_statement(direction), ids=ids, as_of=as_of.isoformat())[0]["edges"]
+
+
+def any_step(store: Store, ids: list[str], direction: str, as_of: date) -> bool:
+    """Whether any flow edge leaves (or enters) the frontier nodes; stops at the first."""
+    return bool(store.rows(_step_statement(direction, exists_only=True), ids=ids, as_of=as_of.isoformat()))
 
 
 def summaries(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
