@@ -32,7 +32,7 @@ from rich.table import Table
 from bench.generate import LARGE, MEDIUM, SMALL, TEN_THOUSAND, generate
 from catalog.local_neo4j import LocalNeo4j
 from catalog.security import create_token
-from catalog.services import lineage
+from catalog.services.lineage import MAX_NODES
 from catalog.store.driver import Store, make_driver
 from catalog.store.ingest import BATCH_SIZE, load_nodes, load_rels
 from catalog.store.lineage import _step_statement
@@ -110,9 +110,9 @@ def raw_lineage(store: Store, root: str, depth: int) -> int:
     statement, seen, frontier = _step_statement("downstream"), {root}, [root]
     for _ in range(depth):
         records, _, _ = store.driver.execute_query(statement, ids=frontier, as_of=date.today().isoformat())
-        frontier = [e["node"]["id"] for e in records[0]["edges"] if e["node"]["id"] not in seen]
+        frontier = list(dict.fromkeys(e["node"]["id"] for e in records[0]["edges"] if e["node"]["id"] not in seen))
         seen.update(frontier)
-        if not frontier:
+        if not frontier or len(seen) >= MAX_NODES:  # where the API stops too
             break
     return len(seen)
 

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog.api import problems
 from catalog.api.deps import signed_in
@@ -78,28 +80,48 @@ def create_app(store: Store | None = None) -> FastAPI:
             return JSONResponse({"status": "ready"})
         return problems.problem(503, "Not ready", "Neo4j cannot be reached.")
 
-    @app.middleware("http")
-    async def harden(request: Request, call_next):
-        length = request.headers.get("content-length")
-        limit = settings.max_request_bytes * (20 if request.url.path == f"{API_PREFIX}/import/rdf" else 1)
-        if length and (not length.isdigit() or int(length) > limit):
-            return problems.problem(413, "Request too large", f"Requests may be at most {limit} bytes.")
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = REQUEST_ID.set(request_id[:100])
-        try:
-            response = await call_next(request)
-        finally:
-            REQUEST_ID.reset(token)
-        response.headers.update(SECURITY_HEADERS)
-        response.headers["X-Request-ID"] = request_id[:100]
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers["Content-Security-Policy"] = API_CSP
-        return response
-
+    app.add_middleware(Harden, max_request_bytes=settings.max_request_bytes)
     if settings.cors_origins:  # closed unless origins are configured
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type", "If-Match"], expose_headers=["ETag"])
     return app
+
+
+class Harden:
+    """Every response: the size limit, a request id (recorded with each change), security headers.
+
+    Plain ASGI rather than `@app.middleware("http")`, which costs a task and a body stream per
+    request."""
+
+    def __init__(self, app: ASGIApp, max_request_bytes: int):
+        self.app = app
+        self.max_request_bytes = max_request_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers, path = Headers(scope=scope), scope["path"]
+        length = headers.get("content-length")
+        limit = self.max_request_bytes * (20 if path == f"{API_PREFIX}/import/rdf" else 1)
+        if length and (not length.isdigit() or int(length) > limit):
+            response = problems.problem(413, "Request too large", f"Requests may be at most {limit} bytes.")
+            return await response(scope, receive, send)
+        request_id = (headers.get("x-request-id") or uuid.uuid4().hex)[:100]
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                response_headers.update(SECURITY_HEADERS)
+                response_headers["X-Request-ID"] = request_id
+                if not path.startswith(("/docs", "/redoc")):
+                    response_headers["Content-Security-Policy"] = API_CSP
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_hardened)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 def _check_every_route_has_a_permission(app: FastAPI) -> None:
