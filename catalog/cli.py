@@ -39,7 +39,8 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000,
-          dev: bool = typer.Option(False, "--dev", help="Print ready-made tokens for each role (loopback only).")) -> None:
+          dev: bool = typer.Option(False, "--dev", help="Print ready-made tokens for each role (loopback only)."),
+          workers: int = typer.Option(1, min=1, max=32, help="Worker processes, each with its own connection pool.")) -> None:
     """Serve the API (OpenAPI at /docs)."""
     import uvicorn
 
@@ -51,7 +52,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     if dev:
         _print_dev_tokens(store)
     console.print(f"Catalog API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(store), host=host, port=port)
+    if workers == 1:
+        uvicorn.run(create_app(store), host=host, port=port)
+    else:  # each worker process builds its own app and store
+        uvicorn.run("catalog.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @app.command("load-demo")
