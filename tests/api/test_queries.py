@@ -25,6 +25,8 @@ def test_lineage_of_inschool_reaches_fint_consumers_and_bi(demo):
     graph = demo.get("/api/v1/lineage/system-visma-inschool", params={"direction": "downstream", "depth": 3}).json()
     ids = {n["id"] for n in graph["nodes"]}
     assert {"system-itslearning", "system-entra-id", "system-datavarehus", "system-power-bi"} <= ids
+    assert all(set(n) <= {"id", "type", "name", "distance"} for n in graph["nodes"])  # no internal fields
+    assert set(graph["root"]) == {"id", "type", "name"}
     fint = [e for e in graph["edges"] if e["source"] == "system-visma-inschool" and e["target"] == "system-itslearning"]
     assert fint and fint[0]["type"] == "integration" and fint[0]["kind"] == "declared" and fint[0]["via"]
     shallow = demo.get("/api/v1/lineage/system-visma-inschool", params={"direction": "downstream", "depth": 1}).json()

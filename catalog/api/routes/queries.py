@@ -31,7 +31,7 @@ def get_lineage(node_id: str, store: StoreDep, as_of: AsOf = None,
                 depth: Annotated[int, Query(ge=1, le=lineage.MAX_DEPTH)] = lineage.DEFAULT_DEPTH) -> Response:
     day = _day(as_of)
     result = lineage.traverse(store, node_id, direction, depth, day)
-    nodes = [{**node, "distance": result.distance[node_id_]} for node_id_, node in result.nodes.items()]
+    nodes = [{**_summary(node), "distance": result.distance[node_id_]} for node_id_, node in result.nodes.items()]
     return _graph_json({"root": _summary(result.root), "direction": direction, "depth": depth, "as_of": day,
                         "nodes": sorted(nodes, key=lambda n: (n["distance"], n["id"])),
                         "edges": sorted(result.edges.values(), key=lambda e: (e["source"], e["target"], e["type"], e["via"] or "")),
