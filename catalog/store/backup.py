@@ -49,7 +49,8 @@ def restore(store: Store, node_rows: list[dict[str, Any]], edge_rows: list[dict[
     for rel_type, rows in by_type.items():
         for batch in _batches(rows):
             written += store.execute(
-                f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}}) MATCH (b:{ENTITY} {{id: row.target}}) "
+                f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) "
+                f"MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) "
                 f"MERGE (a)-[x:{rel_type} {{id: row.props.id}}]->(b) SET x = row.props RETURN count(x) AS n",
                 rows=batch)[0]["n"]
     return len(node_rows), written
