@@ -23,6 +23,10 @@ PERSONAL = re.compile(r"f(o|ø)dselsnummer|personnavn|kontaktinformasjon|adresse
 PERSON_TYPES = re.compile(r":(Person|Elev|Personalressurs|Larling|Kontaktperson)$")
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 class FintModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     path: str = Field(description="The metamodel JSON, relative to sources.yaml.")
@@ -33,7 +37,7 @@ class FintModelConnector(Connector):
     Config = FintModelConfig
 
     def fetch(self, config: FintModelConfig, secrets: dict[str, str], base_dir: Path) -> dict[str, Any]:
-        return json.loads((base_dir / config.path).read_text(encoding="utf-8"))
+        return _read_json(base_dir / config.path)
 
     def transform(self, raw: dict[str, Any], config: FintModelConfig) -> Harvest:
         harvest = Harvest()
@@ -79,14 +83,14 @@ class FintPortalConfig(BaseModel):
     systems: dict[str, str] = Field(default_factory=dict)
 
 
+def _account_name(dn: str) -> str:
+    """The first value of a portal DN, or the name itself: 'cn=x@client.no,ou=clients,…' -> 'x@client.no'."""
+    return dn.split(",")[0].split("=")[-1]
+
+
 def _component_id(reference: str) -> str:
     """'ou=utdanning_elev,ou=components,o=fint' or 'utdanning_elev' -> 'fint-utdanning-elev'."""
-    name = reference.split(",")[0].split("=")[-1]
-    return f"fint-{name.replace('_', '-').lower()}"
-
-
-def _account_name(dn: str) -> str:
-    return dn.split(",")[0].split("=")[-1]
+    return f"fint-{_account_name(reference).replace('_', '-').lower()}"
 
 
 class FintPortalConnector(Connector):
@@ -99,7 +103,7 @@ class FintPortalConnector(Connector):
     Config = FintPortalConfig
 
     def fetch(self, config: FintPortalConfig, secrets: dict[str, str], base_dir: Path) -> dict[str, Any]:
-        return json.loads((base_dir / config.path).read_text(encoding="utf-8"))
+        return _read_json(base_dir / config.path)
 
     def transform(self, raw: dict[str, Any], config: FintPortalConfig) -> Harvest:
         harvest = Harvest()

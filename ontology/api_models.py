@@ -2,7 +2,8 @@
 
 For each node type: `create` (what a client sends to make one), `patch` (every field optional),
 and `read` (what the API returns, with refs, the nodes that point back, owners and provenance).
-For each relationship resource: `create`, `patch` and `read`.
+For each relationship resource: `create`, `patch` and `read`. For each operational record (a
+harvest run, a conflict, a change), the shape the API lists it in.
 """
 
 from __future__ import annotations
@@ -146,6 +147,17 @@ def _rel_read_model(rel: RelType) -> type[BaseModel]:
     return create_model(_camel(rel.path).rstrip("s"), __config__=ConfigDict(extra="ignore"), **fields)
 
 
+def _record_model(node: NodeType) -> type[BaseModel]:
+    """An operational record as the API lists it: its id and its properties as stored."""
+    fields: dict[str, Any] = {"id": (str, ...)}
+    for prop in node.props:
+        if prop.kind == "list":
+            fields[prop.name] = (_read_annotation(prop), Field(default_factory=list, description=prop.description))
+        else:
+            fields[prop.name] = _field(_read_annotation(prop), prop.required, prop.description)
+    return create_model(node.label, __config__=ConfigDict(extra="ignore"), **fields)
+
+
 def _camel(path: str | None) -> str:
     return "".join(part.capitalize() for part in (path or "").split("-"))
 
@@ -182,3 +194,5 @@ REL_MODELS: dict[str, RelModels] = {
     for rel in ONTOLOGY.relationships
     if rel.path
 }
+
+RECORD_MODELS: dict[str, type[BaseModel]] = {node.label: _record_model(node) for node in ONTOLOGY.operational}

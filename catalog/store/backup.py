@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 from catalog.store.driver import Store
-from catalog.store.ingest import BATCH_SIZE
+from catalog.store.ingest import batches
 from catalog.store.schema import ENTITY
 from ontology import ONTOLOGY
 
@@ -25,11 +24,6 @@ def edges(store: Store) -> list[dict[str, Any]]:
                       "properties(r) AS props ORDER BY type, r.id")
 
 
-def _batches(rows: list[dict]) -> Iterator[list[dict]]:
-    for start in range(0, len(rows), BATCH_SIZE):
-        yield rows[start:start + BATCH_SIZE]
-
-
 def restore(store: Store, node_rows: list[dict[str, Any]], edge_rows: list[dict[str, Any]]) -> tuple[int, int]:
     """Write nodes and edges with exactly the given properties (merging on id)."""
     by_label: dict[str, list] = defaultdict(list)
@@ -43,11 +37,11 @@ def restore(store: Store, node_rows: list[dict[str, Any]], edge_rows: list[dict[
         by_type[row["type"]].append(row)
     for label, rows in by_label.items():
         extra = f", x:{ENTITY}" if label in CATALOG_LABELS else ""
-        for batch in _batches(rows):
+        for batch in batches(rows):
             store.execute(f"UNWIND $rows AS row MERGE (x:{label} {{id: row.props.id}}) SET x = row.props{extra}", rows=batch)
     written = 0
     for rel_type, rows in by_type.items():
-        for batch in _batches(rows):
+        for batch in batches(rows):
             written += store.execute(
                 f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) "
                 f"MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) "

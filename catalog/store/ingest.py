@@ -92,7 +92,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+def batches(rows: Iterable[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -100,7 +100,7 @@ def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 def _load(store: Store, statement: str, rows: Iterable[dict], params: dict) -> LoadCounts:
     counts = LoadCounts()
-    for batch in _batches(rows, BATCH_SIZE):
+    for batch in batches(rows):
         result = store.execute(statement, rows=batch, **params)[0]
         counts.written += result["written"]
         counts.created += result["created"] or 0

@@ -14,7 +14,7 @@ from catalog.errors import NotFound
 from catalog.security import ROLES, create_token, forget_tokens
 from catalog.store import history
 from catalog.store import security as security_store
-from ontology.api_models import Page
+from ontology.api_models import RECORD_MODELS, Page
 
 router = APIRouter(tags=["administration and history"])
 Role = Literal[ROLES]
@@ -53,17 +53,7 @@ class Assignment(AssignmentRequest):
     id: str
 
 
-class Change(BaseModel):
-    id: str
-    at: str
-    actor: str
-    action: str
-    entity_id: str
-    entity_type: Optional[str] = None
-    before: Optional[str] = None
-    after: Optional[str] = None
-    request_id: Optional[str] = None
-    run_id: Optional[str] = None
+Change = RECORD_MODELS["ChangeRecord"]
 
 
 @router.post("/admin/tokens", response_model=NewToken, status_code=status.HTTP_201_CREATED,

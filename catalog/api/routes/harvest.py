@@ -15,40 +15,13 @@ from catalog.settings import get_settings
 from catalog.store import harvest as harvest_store
 from connectors.framework import load_harvest, new_run_id, run_source
 from connectors.openlineage import DatasetEvent, JobEvent, OpenLineageConnector, RunEvent
-from ontology.api_models import Page
+from ontology.api_models import RECORD_MODELS, Page
 
 router = APIRouter(tags=["harvest"])
 
 
-class HarvestRun(BaseModel):
-    id: str
-    source: str
-    connector: Optional[str] = None
-    status: Literal["running", "succeeded", "failed", "needs-confirmation"]
-    dry_run: Optional[bool] = None
-    started: Optional[str] = None
-    finished: Optional[str] = None
-    created: Optional[int] = None
-    updated: Optional[int] = None
-    unchanged: Optional[int] = None
-    deleted: Optional[int] = None
-    would_delete: Optional[int] = None
-    rows_skipped: Optional[int] = None
-    conflicts: Optional[int] = None
-    errors: list[str] = []
-    notes: list[str] = []
-
-
-class Conflict(BaseModel):
-    id: str
-    source: str
-    entity_id: str
-    field: str
-    manual_value: Optional[str] = None
-    source_value: Optional[str] = None
-    run_id: Optional[str] = None
-    first_seen: Optional[str] = None
-    last_seen: Optional[str] = None
+HarvestRun = RECORD_MODELS["HarvestRun"]
+Conflict = RECORD_MODELS["Conflict"]
 
 
 class SourceInfo(BaseModel):
