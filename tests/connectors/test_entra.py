@@ -4,10 +4,7 @@ assignments. Nothing of our own code is patched."""
 
 from __future__ import annotations
 
-import json
-import threading
 from pathlib import Path
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from connectors.framework import SourceSettings, run_source
 from tests.connectors.test_ldap import slapd  # noqa: F401  (a fixture)
 from tests.factory import create
+from tests.local_http import JsonHandler, serving
 
 TOKEN = "graph-test-token"
 USER = "#microsoft.graph.user"
@@ -57,46 +55,32 @@ def graph_payloads(base: str) -> dict[str, dict]:
 @pytest.fixture
 def graph():
     state = {"throttled": 0, "unauthorised": 0}
+    payloads: dict[str, dict] = {}
 
-    class Graph(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: dict, headers: dict | None = None):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Graph(JsonHandler):
         def do_POST(self):
             form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
             if self.path == "/tenant/oauth2/v2.0/token" and form.get("client_secret") == ["s3cret"] \
                     and form.get("grant_type") == ["client_credentials"]:
-                self._send(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
+                self.send_json(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
             else:
-                self._send(401, {"error": "invalid_client"})
+                self.send_json(401, {"error": "invalid_client"})
 
         def do_GET(self):
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 state["unauthorised"] += 1
-                return self._send(401, {"error": {"code": "InvalidAuthenticationToken"}})
+                return self.send_json(401, {"error": {"code": "InvalidAuthenticationToken"}})
             url = urlparse(self.path)
             key = url.path + ("?page2" if "skiptoken" in url.query else "")
             if key == "/v1.0/users" and state["throttled"] == 0:
                 state["throttled"] += 1
-                return self._send(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "1"})
+                return self.send_json(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "1"})
             body = payloads.get(key)
-            self._send(200, body) if body is not None else self._send(404, {"error": {"code": "Request_ResourceNotFound"}})
+            self.send_json(200, body) if body is not None else self.send_json(404, {"error": {"code": "Request_ResourceNotFound"}})
 
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Graph)
-    base = f"http://127.0.0.1:{server.server_port}"
-    payloads = graph_payloads(base)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield base, state
-    server.shutdown()
+    with serving(Graph) as base:
+        payloads.update(graph_payloads(base))
+        yield base, state
 
 
 def test_entra_groups_nested_three_deep_give_access_with_the_path(clean_store, session_client, graph, monkeypatch):

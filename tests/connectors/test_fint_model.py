@@ -8,6 +8,7 @@ import pytest
 
 from connectors.framework import SourceSettings, run_source
 from tests.conftest import SHARED
+from tests.local_http import JsonHandler, serving
 
 FINT = SHARED / "standards" / "fint"
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
@@ -65,46 +66,29 @@ def test_portal_clients_get_access_and_pupil_data_flows_through_fint(clean_store
 
 
 def test_environment_check_confirms_the_components_that_answer(clean_store, monkeypatch):
-    import json as json_
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+    class Fint(JsonHandler):
+        content_type = "application/hal+json"
 
-    class Fint(BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
-            self._send(200, {"access_token": "fint-token", "token_type": "bearer", "expires_in": 3600})
+            self.send_json(200, {"access_token": "fint-token", "token_type": "bearer", "expires_in": 3600})
 
         def do_GET(self):
             if self.headers.get("Authorization") != "Bearer fint-token":
-                return self._send(401, {})
+                return self.send_json(401, {})
             if self.path == "/utdanning/elev/admin/health":
-                return self._send(200, {"_links": {"self": [{"href": "https://api.example/utdanning/elev/admin/health"}]},
-                                        "status": "APPLICATION_HEALTHY"})
-            self._send(503, {"message": "adapter not connected"})
+                return self.send_json(200, {"_links": {"self": [{"href": "https://api.example/utdanning/elev/admin/health"}]},
+                                            "status": "APPLICATION_HEALTHY"})
+            self.send_json(503, {"message": "adapter not connected"})
 
-        def _send(self, status, body):
-            data = json_.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/hal+json")
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Fint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
     monkeypatch.setenv("FINT_SECRET", "s")
     monkeypatch.setenv("FINT_PASSWORD", "p")
-    source = SourceSettings(id="fint-env", connector="fint-environment",
-                            secrets={"client_secret": "FINT_SECRET", "password": "FINT_PASSWORD"}, settings={
-                                "base_url": base, "token_url": f"{base}/oauth/token", "client_id": "c", "username": "u",
-                                "components": ["utdanning-elev", "arkiv-noark"]})
-    try:
+    with serving(Fint) as base:
+        source = SourceSettings(id="fint-env", connector="fint-environment",
+                                secrets={"client_secret": "FINT_SECRET", "password": "FINT_PASSWORD"}, settings={
+                                    "base_url": base, "token_url": f"{base}/oauth/token", "client_id": "c", "username": "u",
+                                    "components": ["utdanning-elev", "arkiv-noark"]})
         run = run_source(clean_store, source, Path("."))
-    finally:
-        server.shutdown()
     assert run["status"] == "succeeded" and run["notes"] == [f"FINT component arkiv-noark did not answer at {base}"], run
     seen = clean_store.rows("MATCH (c:FintComponent) RETURN c.id AS id, c.last_seen AS last_seen")
     assert [row["id"] for row in seen] == ["fint-utdanning-elev"] and seen[0]["last_seen"], run

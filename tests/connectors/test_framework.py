@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from catalog.cli import app as cli

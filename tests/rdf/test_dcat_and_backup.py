@@ -8,7 +8,6 @@ from rdflib import Graph
 from rdflib.namespace import DCAT, RDF, SH
 
 from catalog.demo.load import edit_and_harvest, load
-from catalog.services import backup
 from catalog.store import backup as backup_store
 from connectors.framework import SourceSettings, run_source
 from ontology.rdf import vocabulary

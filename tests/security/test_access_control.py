@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import jwt
 import pytest
@@ -19,6 +17,7 @@ from catalog.security import ROLE_PERMISSIONS, ROLES, create_token
 from catalog.settings import get_settings
 from tests.api.test_entities import assert_problem
 from tests.factory import create
+from tests.local_http import JsonHandler, serving
 
 BODY_METHODS = {"post", "put", "patch"}
 
@@ -150,34 +149,26 @@ def identity_provider(monkeypatch):
     """A local JWKS endpoint, as an OpenID Connect provider (Entra ID) publishes its keys."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    body = json.dumps({"keys": [{**jwk, "kid": "test-key", "use": "sig", "alg": "RS256"}]}).encode()
+    keys = {"keys": [{**jwk, "kid": "test-key", "use": "sig", "alg": "RS256"}]}
 
-    class Keys(BaseHTTPRequestHandler):
+    class Keys(JsonHandler):
         def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_json(200, keys)
 
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Keys)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     issuer = "https://login.example/tenant/v2.0"
-    for name, value in {"CATALOG_OIDC_ISSUER": issuer, "CATALOG_OIDC_AUDIENCE": "api://datakatalog",
-                        "CATALOG_OIDC_JWKS_URL": f"http://127.0.0.1:{server.server_port}/keys",
-                        "CATALOG_OIDC_ROLE_MAP": '{"Catalog.Architect": "architect"}'}.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
 
     def sign(**claims):
         now = int(time.time())
         payload = {"iss": issuer, "aud": "api://datakatalog", "sub": "abc", "iat": now, "exp": now + 600, **claims}
         return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "test-key"})
 
-    yield sign
-    server.shutdown()
+    with serving(Keys) as base:
+        for name, value in {"CATALOG_OIDC_ISSUER": issuer, "CATALOG_OIDC_AUDIENCE": "api://datakatalog",
+                            "CATALOG_OIDC_JWKS_URL": f"{base}/keys",
+                            "CATALOG_OIDC_ROLE_MAP": '{"Catalog.Architect": "architect"}'}.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        yield sign
     get_settings.cache_clear()
 
 
