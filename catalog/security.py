@@ -144,8 +144,8 @@ def _oidc_user(store: Store, settings: Settings, token: str) -> User:
     names = tuple(str(claims[c]) for c in ("preferred_username", "upn", "email", "sub") if claims.get(c))
     claimed = claims.get(settings.oidc_role_claim) or []
     roles = {settings.oidc_role_map.get(str(value), str(value)) for value in (claimed if isinstance(claimed, list) else [claimed])}
-    roles = {r for r in roles if r in ROLES} | security_store.assigned_roles(store, list(names))
-    return User(subject=names[0], roles=frozenset(roles), person_id=security_store.person_for(store, list(names)),
+    assigned, person_id = security_store.signed_in_subject(store, list(names))
+    return User(subject=names[0], roles=frozenset({r for r in roles if r in ROLES} | assigned), person_id=person_id,
                 names=names)
 
 

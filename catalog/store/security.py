@@ -28,10 +28,15 @@ def revoke_token(store: Store, name: str) -> bool:
     return bool(store.execute("MATCH (t:ApiToken {name: $name}) SET t.revoked = true RETURN t.name", name=name))
 
 
-def assigned_roles(store: Store, subjects: list[str]) -> set[str]:
-    rows = store.rows("MATCH (a:CatalogRoleAssignment) WHERE a.subject IN $subjects RETURN collect(a.role) AS roles",
-                      subjects=[s.lower() for s in subjects])
-    return set(rows[0]["roles"]) if rows else set()
+def signed_in_subject(store: Store, subjects: list[str]) -> tuple[set[str], str | None]:
+    """For a signed-in user's names (UPN, e-mail, subject): the catalog roles assigned to them, and
+    the catalog's person behind them (by UPN, e-mail or employee number). One query per request."""
+    rows = store.rows(
+        "CALL { MATCH (a:CatalogRoleAssignment) WHERE a.subject IN $s RETURN collect(a.role) AS roles } "
+        "CALL { OPTIONAL MATCH (p:Person) WHERE p.upn IN $s OR p.email IN $s OR p.employee_id IN $s "
+        "       RETURN p.id AS person ORDER BY person LIMIT 1 } "
+        "RETURN roles, person", s=[s.lower() for s in subjects])
+    return set(rows[0]["roles"]), rows[0]["person"]
 
 
 def list_assignments(store: Store) -> list[dict[str, Any]]:
@@ -45,13 +50,6 @@ def assign_role(store: Store, assignment: dict[str, Any]) -> dict[str, Any]:
 
 def unassign_role(store: Store, assignment_id: str) -> bool:
     return bool(store.execute("MATCH (a:CatalogRoleAssignment {id: $id}) DELETE a RETURN $id AS id", id=assignment_id))
-
-
-def person_for(store: Store, subjects: list[str]) -> str | None:
-    """The catalog's person behind a signed-in subject (UPN, e-mail or employee number)."""
-    rows = store.rows("MATCH (p:Person) WHERE p.upn IN $s OR p.email IN $s OR p.employee_id IN $s "
-                      "RETURN p.id AS id ORDER BY p.id LIMIT 1", s=[s.lower() for s in subjects])
-    return rows[0]["id"] if rows else None
 
 
 def owns(store: Store, person_id: str, entity_id: str) -> bool:
