@@ -51,9 +51,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     store = _connect()
     if dev:
         _print_dev_tokens(store)
-    console.print(f"Catalog API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    console.print(f"Web interface on http://{host}:{port}/  (API under /api/v1, docs: http://{host}:{port}/docs)")
     if workers == 1:
-        uvicorn.run(create_app(store), host=host, port=port)
+        uvicorn.run(create_app(store, dev=dev), host=host, port=port)
     else:  # each worker process builds its own app and store
         uvicorn.run("catalog.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 

@@ -84,13 +84,18 @@ def authenticate(request: Request, store: Store, settings: Settings) -> User:
         raise Unauthorized("Send 'Authorization: Bearer <token>': an API token or an OpenID Connect access token.",
                            headers={"WWW-Authenticate": "Bearer"})
     try:
-        if token.startswith(TOKEN_PREFIX):
-            return _api_token_user(store, token)
-        return _oidc_user(store, settings, token)
+        return user_for_token(store, settings, token)
     except Unauthorized as error:
         client = request.client.host if request.client else "unknown"
         log.warning("failed sign-in from %s: %s", client, error.detail)
         raise
+
+
+def user_for_token(store: Store, settings: Settings, token: str) -> User:
+    """The user behind a bearer token, whether it came in a header or a web session."""
+    if token.startswith(TOKEN_PREFIX):
+        return _api_token_user(store, token)
+    return _oidc_user(store, settings, token)
 
 
 # Recently seen tokens, so that a burst of requests does not look each one up again; a revoked
@@ -161,17 +166,39 @@ def route_permission(request: Request) -> str:
 async def authorize(request: Request, store: Store, settings: Settings) -> User:
     user = authenticate(request, store, settings)
     permission = route_permission(request)
+    scoped = permission == "edit_owned" and user.can("edit_owned") and not user.can("edit_catalog")
+    require(store, user, permission, await _owned_target(request, store) if scoped else None)
+    request.state.user = user
+    return user
+
+
+def require(store: Store, user: User, permission: str, target: str | None = None) -> None:
+    """Refuse unless the user holds the permission; `edit_owned` also needs the user (or their
+    unit) to own `target`, unless they may edit the whole catalog. API and web pages both ask here."""
     if permission == "edit_owned" and not user.can("edit_catalog"):
         if not user.can("edit_owned"):
             raise Forbidden(f"Your role(s) {', '.join(sorted(user.roles)) or 'none'} may not change this.")
-        target = await _owned_target(request, store)
         if not (user.person_id and target and security_store.owns(store, user.person_id, target)):
             raise Forbidden("You may change only what you or your unit own.")
     elif not user.can(permission):
         raise Forbidden(f"This needs permission '{permission}' ({PERMISSIONS[permission]}); "
                         f"your role(s): {', '.join(sorted(user.roles)) or 'none'}.")
-    request.state.user = user
-    return user
+
+
+def allowed(store: Store, user: User, permission: str, target: str | None = None) -> bool:
+    try:
+        require(store, user, permission, target)
+    except Forbidden:
+        return False
+    return True
+
+
+# Node types an owner may edit (what they own); the others are edited by architects.
+OWNER_EDITABLE = frozenset({"System", "Dataset", "Integration"})
+
+
+def edit_permission(label: str) -> str:
+    return "edit_owned" if label in OWNER_EDITABLE else "edit_catalog"
 
 
 async def _owned_target(request: Request, store: Store) -> str | None:

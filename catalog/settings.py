@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     # Claim value -> catalog role, such as {"Catalog.Admin": "admin"}; given as JSON.
     oidc_role_map: dict[str, str] = {}
 
+    # Browser sign-in to the web pages (OpenID Connect authorization code flow with PKCE) is on
+    # when a client id is set; the issuer above publishes the endpoints.
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    # Signs the web session cookie; a random one per process when unset (sessions end on restart).
+    session_secret: str | None = None
+
     # Browser origins allowed to call the API; none by default.
     cors_origins: list[str] = []
     max_request_bytes: int = 10 * 1024 * 1024

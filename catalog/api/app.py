@@ -19,6 +19,7 @@ from catalog.api.deps import signed_in
 from catalog.api.routes import admin, export, harvest, queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
+from catalog import web
 from catalog.security import PERMISSIONS
 from catalog.settings import get_settings
 from catalog.store.driver import Store
@@ -33,12 +34,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-# The interactive docs load their scripts from a CDN; every other response may load nothing.
+# API answers may load nothing; pages load only what the app serves itself (the API docs' page
+# starts Swagger UI with an inline script).
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+WEB_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+           "frame-ancestors 'none'")
+DOCS_CSP = WEB_CSP + "; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 
 
-def create_app(store: Store | None = None) -> FastAPI:
-    """Build the app; tests pass their own store, otherwise it connects at start-up."""
+def create_app(store: Store | None = None, dev: bool = False) -> FastAPI:
+    """Build the app; tests pass their own store, otherwise it connects at start-up. In
+    development mode the web pages' sign-in offers to pick a role."""
     settings = get_settings()
 
     @asynccontextmanager
@@ -56,6 +62,7 @@ def create_app(store: Store | None = None) -> FastAPI:
                     "Every /api/v1 route needs `Authorization: Bearer <token>`; each names the permission it "
                     "needs as `x-permission`.",
         lifespan=lifespan,
+        docs_url=None,
     )
     problems.install(app)
 
@@ -69,6 +76,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     _check_every_route_has_a_permission(app)
+    web.install(app, dev)
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")
     def healthz() -> dict:
@@ -113,8 +121,9 @@ class Harden:
                 response_headers = MutableHeaders(scope=message)
                 response_headers.update(SECURITY_HEADERS)
                 response_headers["X-Request-ID"] = request_id
-                if not path.startswith(("/docs", "/redoc")):
-                    response_headers["Content-Security-Policy"] = API_CSP
+                response_headers["Content-Security-Policy"] = (
+                    API_CSP if path.startswith((API_PREFIX, "/openapi.json", "/healthz", "/readyz"))
+                    else DOCS_CSP if path == "/docs" else WEB_CSP)
             await send(message)
 
         token = REQUEST_ID.set(request_id)

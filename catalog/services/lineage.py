@@ -104,3 +104,17 @@ def impact(store, node_id: str, as_of: date) -> dict[str, Any]:
     for item in items:
         item["notify"] = owners.get(item["id"], [])
     return {"root": traversal.root, "as_of": as_of, "items": items, "truncated": traversal.truncated}
+
+
+def graph(store, node_id: str, direction: str, depth: int, as_of: date) -> dict[str, Any]:
+    """A traversal as the API and the dependency picture show it: nodes nearest first, edges sorted."""
+    result = traverse(store, node_id, direction, depth, as_of)
+    nodes = [{**_summary(node), "distance": result.distance[key]} for key, node in result.nodes.items()]
+    return {"root": _summary(result.root), "direction": direction, "depth": depth, "as_of": as_of,
+            "nodes": sorted(nodes, key=lambda n: (n["distance"], n["id"])),
+            "edges": sorted(result.edges.values(), key=lambda e: (e["source"], e["target"], e["type"], e["via"] or "")),
+            "truncated": result.truncated}
+
+
+def _summary(node: dict[str, Any]) -> dict[str, Any]:
+    return {"id": node["id"], "type": node["type"], "name": node.get("name")}

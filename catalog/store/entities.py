@@ -297,3 +297,32 @@ def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, ac
         return list(dependants.values())
 
     return store.write(work)
+
+
+def counts_per_type(store: Store) -> dict[str, int]:
+    """How many nodes of each catalog type there are."""
+    rows = store.rows(f"MATCH (n:{ENTITY}) RETURN {type_of('n')} AS type, count(n) AS total")
+    return {row["type"]: row["total"] for row in rows}
+
+
+def owned_by(store: Store, person_id: str) -> list[dict[str, Any]]:
+    """What a person owns, directly or through the unit they work in, with their roles on it."""
+    rows = store.rows(
+        "MATCH (p:Person {id: $person}) OPTIONAL MATCH (p)-[:WORKS_IN]->(u:OrgUnit) "
+        "WITH [p] + collect(u) AS holders UNWIND holders AS h MATCH (h)-[r:OWNS]->(n) "
+        f"RETURN {summary('n')} AS entity, collect(DISTINCT r.role) AS roles ORDER BY entity.type, entity.name",
+        person=person_id)
+    return [{**row["entity"], "roles": sorted(row["roles"])} for row in rows]
+
+
+def people_who_own(store: Store, limit: int) -> list[dict[str, Any]]:
+    """People holding an ownership role themselves, with how many entries they own."""
+    rows = store.rows("MATCH (p:Person)-[:OWNS]->(n) RETURN p {.id, .name, .job_title} AS person, count(DISTINCT n) AS owned "
+                      "ORDER BY owned DESC, person.name LIMIT $limit", limit=limit)
+    return [{**row["person"], "owned": row["owned"]} for row in rows]
+
+
+def values_of(store: Store, ids: list[str], prop: str) -> dict[str, Any]:
+    """One property of many nodes, by id (such as the mechanism of the integrations in a picture)."""
+    rows = store.rows(f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN id, n[$prop] AS value", ids=ids, prop=prop)
+    return {row["id"]: row["value"] for row in rows if row["value"] is not None}

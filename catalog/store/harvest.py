@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.store import history
 from catalog.store.cypher import type_of
 from catalog.store.driver import Store
 from catalog.store.ingest import label_props, now_iso
@@ -110,9 +111,41 @@ def record_conflicts(store: Store, source: str, run_id: str, conflicts: list[dic
 
 
 def list_conflicts(store: Store, source: str | None, entity_id: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
-    where = "WHERE ($source IS NULL OR c.source = $source) AND ($entity IS NULL OR c.entity_id = $entity)"
+    # A conflict a person dismissed stays hidden until the source brings yet another value.
+    where = ("WHERE ($source IS NULL OR c.source = $source) AND ($entity IS NULL OR c.entity_id = $entity) "
+             "AND (c.dismissed_value IS NULL OR c.dismissed_value <> c.source_value)")
     params = {"source": source, "entity": entity_id}
     total = store.rows(f"MATCH (c:Conflict) {where} RETURN count(c) AS n", **params)[0]["n"]
     rows = store.rows(f"MATCH (c:Conflict) {where} RETURN c {{.*}} AS conflict ORDER BY c.last_seen DESC, c.id "
                       "SKIP $offset LIMIT $limit", **params, offset=offset, limit=limit)
     return [row["conflict"] for row in rows], total
+
+
+def get_conflict(store: Store, conflict_id: str) -> dict[str, Any] | None:
+    rows = store.rows("MATCH (c:Conflict {id: $id}) RETURN c {.*} AS conflict", id=conflict_id)
+    return rows[0]["conflict"] if rows else None
+
+
+def keep_manual_value(store: Store, conflict_id: str) -> bool:
+    """The person's value stands and the disagreement is no longer listed."""
+    return bool(store.execute("MATCH (c:Conflict {id: $id}) SET c.dismissed_value = c.source_value RETURN c.id",
+                              id=conflict_id))
+
+
+def take_source_value(store: Store, conflict: dict[str, Any], value: Any, actor: str) -> None:
+    """Set the source's value and hand the field back to the source; the change is recorded."""
+    def work(tx) -> None:
+        found = tx.run(f"MATCH (x:{ENTITY} {{id: $id}}) RETURN x {{.*}} AS x, {type_of('x')} AS type",
+                       id=conflict["entity_id"]).single()
+        if found is None:
+            return
+        field = conflict["field"]
+        tx.run(f"MATCH (x:{ENTITY} {{id: $id}}) SET x += $props, x.version = coalesce(x.version, 0) + 1, "
+               "x.last_modified_by = $actor, "
+               "x.manual_fields = [f IN coalesce(x.manual_fields, []) WHERE f <> $field]",
+               id=conflict["entity_id"], props={field: value}, actor=actor, field=field)
+        history.record(tx, "update", conflict["entity_id"], found["type"], actor,
+                       {field: found["x"].get(field)}, {field: value})
+        tx.run("MATCH (c:Conflict {id: $id}) DELETE c", id=conflict["id"])
+
+    store.write(work)

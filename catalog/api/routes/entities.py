@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from catalog.api.deps import ActorDep, StoreDep, UserDep, VersionDep, etag, permission
+from catalog.security import edit_permission
 from catalog.store import entities
 from ontology import ONTOLOGY, NodeType
 from ontology.api_models import NODE_MODELS, EntitySummary, Page, prop_annotation
 
 MAX_PAGE = 500
-OWNER_EDITABLE = {"System", "Dataset", "Integration"}
 
 
 class Deleted(BaseModel):
@@ -48,7 +48,7 @@ def entity_router(node: NodeType) -> APIRouter:
     router = APIRouter(prefix=f"/{node.path}", tags=[node.path])
     ref_fields = {r.field for r in node.refs}
     # Owners edit what they own; everything else is the architects'.
-    edit = permission("edit_owned" if label in OWNER_EDITABLE else "edit_catalog")
+    edit = permission(edit_permission(label))
     personal = {p.name for p in node.props if p.personal}
 
     def shown(user, entity: dict) -> dict:

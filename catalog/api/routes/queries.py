@@ -29,13 +29,7 @@ def _day(as_of: date | None) -> date:
 def get_lineage(node_id: str, store: StoreDep, as_of: AsOf = None,
                 direction: Literal["upstream", "downstream", "both"] = "both",
                 depth: Annotated[int, Query(ge=1, le=lineage.MAX_DEPTH)] = lineage.DEFAULT_DEPTH) -> Response:
-    day = _day(as_of)
-    result = lineage.traverse(store, node_id, direction, depth, day)
-    nodes = [{**_summary(node), "distance": result.distance[node_id_]} for node_id_, node in result.nodes.items()]
-    return _graph_json({"root": _summary(result.root), "direction": direction, "depth": depth, "as_of": day,
-                        "nodes": sorted(nodes, key=lambda n: (n["distance"], n["id"])),
-                        "edges": sorted(result.edges.values(), key=lambda e: (e["source"], e["target"], e["type"], e["via"] or "")),
-                        "truncated": result.truncated})
+    return _graph_json(lineage.graph(store, node_id, direction, depth, _day(as_of)))
 
 
 @router.get("/impact/{node_id}", response_model=models.Impact, operation_id="impact", openapi_extra=permission("read"))

@@ -1,0 +1,70 @@
+"""Reviewing harvests: runs, conflicts between a source and a person, and their resolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.errors import InvalidInput, NotFound
+from catalog.services.harvest import source
+from catalog.settings import Settings
+from catalog.store import harvest as harvest_store
+from catalog.store.driver import Store
+from catalog.store.lineage import summaries
+from connectors.framework import run_source
+from ontology import ONTOLOGY
+
+
+def runs(store: Store, limit: int = 50, offset: int = 0, status: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    return harvest_store.list_runs(store, None, status, limit, offset)
+
+
+def conflicts(store: Store, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    return harvest_store.list_conflicts(store, None, None, limit, offset)
+
+
+def _conflict(store: Store, conflict_id: str) -> dict[str, Any]:
+    found = harvest_store.get_conflict(store, conflict_id)
+    if found is None:
+        raise NotFound(f"No harvest conflict '{conflict_id}'.")
+    return found
+
+
+def _typed(label: str, field: str, text: str | None) -> Any:
+    """A conflict keeps values as text; the ontology says what the field really holds."""
+    prop = next((p for p in ONTOLOGY.all_props(ONTOLOGY.node(label)) if p.name == field), None)
+    if prop is None or text is None or prop.kind in ("str", "date"):
+        return text
+    if prop.kind == "bool":
+        return text.lower() == "true"
+    if prop.kind == "int":
+        return int(text)
+    raise InvalidInput(f"The source's value of '{field}' is a list; edit the entry instead.",
+                       errors=[{"loc": ["body", field], "msg": "lists are edited on the entry"}])
+
+
+def take_source_value(store: Store, conflict_id: str, actor: str) -> None:
+    conflict = _conflict(store, conflict_id)
+    entity = summaries(store, [conflict["entity_id"]]).get(conflict["entity_id"])
+    if entity is None or entity["type"] not in {n.label for n in ONTOLOGY.nodes}:
+        raise InvalidInput(f"'{conflict['entity_id']}' is not a catalog entry; resolve it through its resource.")
+    value = _typed(entity["type"], conflict["field"], conflict.get("source_value"))
+    harvest_store.take_source_value(store, conflict, value, actor)
+
+
+def keep_manual_value(store: Store, conflict_id: str) -> None:
+    _conflict(store, conflict_id)
+    harvest_store.keep_manual_value(store, conflict_id)
+
+
+def held_run(store: Store, run_id: str) -> dict[str, Any]:
+    """A run held as needs-confirmation, which an admin may confirm."""
+    run = harvest_store.get_run(store, run_id)
+    if run is None or run.get("status") != "needs-confirmation":
+        raise NotFound(f"No run '{run_id}' waiting for confirmation.")
+    return run
+
+
+def confirm(store: Store, settings: Settings, run_id: str, run: dict[str, Any]) -> dict[str, Any]:
+    """Repeat a held run's source, this time allowing its large cleanup."""
+    entry, base_dir = source(settings, run["source"])
+    return run_source(store, entry, base_dir, allow_mass_delete=True)
