@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= 1
 
-.PHONY: demo test bench install neo4j-start neo4j-stop clean
+.PHONY: demo test bench install neo4j-start neo4j-stop clean vendor messages
 
 $(BIN)/catalog: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -38,3 +38,12 @@ neo4j-stop: install
 clean:
 	-$(BIN)/catalog neo4j stop
 	rm -rf $(VENV) .data
+
+# Re-fetch the web interface's vendored JavaScript from npm, at the pinned versions.
+vendor:
+	scripts/vendor-web.sh
+
+# Collect the web interface's texts into the message catalogs (then translate the new ones).
+messages: install
+	$(BIN)/pybabel extract -F catalog/web/babel.cfg -o catalog/web/translations/messages.pot catalog/web
+	$(BIN)/pybabel update -i catalog/web/translations/messages.pot -d catalog/web/translations --no-fuzzy-matching

@@ -63,3 +63,29 @@ def type_name(label: str, locale: str, gettext: Callable[[str], str]) -> str:
 
 def field_name(name: str, gettext: Callable[[str], str]) -> str:
     return gettext(FIELD_NAMES[name]) if name in FIELD_NAMES else readable(name)
+
+
+# Controlled values and the other codes pages show, marked for translation (the English
+# catalog makes the codes readable, the bokmål one translates them).
+VALUE_NAMES = (
+    N_("NON_PUBLIC"), N_("PUBLIC"), N_("RESTRICTED"), N_("active"), N_("admin"), N_("api"), N_("app-registration"),
+    N_("archive"), N_("avdeling"), N_("cloud-region"), N_("confidential"), N_("critical"), N_("database"),
+    N_("datacenter"), N_("declared"), N_("disabled"), N_("distribution"), N_("dynamic"), N_("enhet"), N_("etat"),
+    N_("failed"), N_("file-share"), N_("file-transfer"), N_("fint"), N_("fint-client"), N_("high"), N_("iaas"),
+    N_("in-use"), N_("internal"), N_("ldap"), N_("low"), N_("manual"), N_("medium"), N_("message-queue"),
+    N_("microsoft-365"), N_("needs-confirmation"), N_("observed"), N_("on-premises"), N_("open"), N_("paas"),
+    N_("phasing-out"), N_("pipeline"), N_("planned"), N_("read"), N_("retired"), N_("running"), N_("saas"),
+    N_("saas-vendor"), N_("security"), N_("seksjon"), N_("strictly-confidential"), N_("succeeded"), N_("svarut-fiks"),
+    N_("technical-user"), N_("write"), N_("reader"), N_("owner"), N_("architect"), N_("auditor"),
+    N_("both"), N_("downstream"), N_("upstream"), N_("integration"), N_("holds"), N_("copy"), N_("derivation"),
+    N_("create"), N_("update"), N_("delete"), N_("harvest"),
+    N_("Not found"), N_("Forbidden"), N_("Invalid input"), N_("Not signed in"), N_("Bad request"),
+    N_("Already exists"), N_("Precondition failed"), N_("Unknown reference"), N_("Others depend on this"),
+    N_("Systems without owner"), N_("Systems lacking a systemeier or a systemansvarlig."),
+    N_("Personal data without legal basis"), N_("Datasets with personal data and no legal basis recorded."),
+    N_("Data outside the EEA"), N_("Datasets stored outside the EU/EEA, directly or as downstream copies."),
+    N_("Integrations without owner"), N_("Integrations nobody owns."),
+    N_("Stale facts"), N_("Harvested facts no source has confirmed for `days` days."),
+    N_("DCAT-AP-NO readiness"), N_("Datasets lacking fields DCAT-AP-NO requires (mandatory) or recommends."),
+    N_("Access review"), N_("Everyone with effective access to `resource`: level, path, who granted it, since when."),
+)

@@ -131,7 +131,8 @@ def list_page(type_path: str):
             return csv_file(columns, items, f"{node.path}-{date.today().isoformat()}")
         return view.render("list.html", node=node, items=items, total=total, offset=offset, limit=PAGE_SIZE,
                            sort=sort, order=order, q=q or "", filters=filter_props(node),
-                           columns=list_columns(user, node), may_create=view.can("edit_catalog"))
+                           columns=list_columns(user, node), may_create=view.can("edit_catalog"),
+                           coded={p.name for p in ONTOLOGY.all_props(node) if p.choices})
 
     return handler
 
