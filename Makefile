@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= 1
 
-.PHONY: demo test bench install neo4j-start neo4j-stop clean vendor messages
+.PHONY: demo test bench bench-web install neo4j-start neo4j-stop clean vendor messages
 
 $(BIN)/catalog: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -28,6 +28,10 @@ test: install
 # Benchmarks against a Neo4j of their own (port 7689); not part of `make test`.
 bench: install
 	$(BIN)/python -m bench.run --scale $(SCALE)
+
+# The web pages' render times and a 1,000-node dependency picture in headless Chromium.
+bench-web: install
+	$(BIN)/python -m bench.web
 
 neo4j-start: install
 	$(BIN)/catalog neo4j start

@@ -309,8 +309,8 @@ def owned_by(store: Store, person_id: str) -> list[dict[str, Any]]:
     """What a person owns, directly or through the unit they work in, with their roles on it."""
     rows = store.rows(
         "MATCH (p:Person {id: $person}) OPTIONAL MATCH (p)-[:WORKS_IN]->(u:OrgUnit) "
-        "WITH [p] + collect(u) AS holders UNWIND holders AS h MATCH (h)-[r:OWNS]->(n) "
-        f"RETURN {summary('n')} AS entity, collect(DISTINCT r.role) AS roles ORDER BY entity.type, entity.name",
+        "WITH p, collect(u) AS units UNWIND [p] + units AS h MATCH (h)-[r:OWNS]->(n) "
+        f"WITH n, collect(DISTINCT r.role) AS roles RETURN {summary('n')} AS entity, roles ORDER BY entity.type, entity.name",
         person=person_id)
     return [{**row["entity"], "roles": sorted(row["roles"])} for row in rows]
 

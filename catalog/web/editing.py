@@ -137,10 +137,13 @@ def edit_page(type_path: str):
             entries.update(view.store, node.label, entity_id, body.model_dump(mode="json", include=set(changed)),
                            user.subject, version)
         except PreconditionFailed:
+            # The form comes back holding the current version with the person's own changes on
+            # top, so saving it again reapplies exactly those.
             now = form_values(current, fields)
-            theirs = [{"name": k, "before": started_from.get(k, ""), "now": now.get(k, ""), "yours": values.get(k, "")}
+            theirs = [{"name": k, "before": started_from.get(k, ""), "now": now.get(k, ""),
+                       "yours": changed.get(k, started_from.get(k, ""))}
                       for k in now if started_from.get(k, "") != now.get(k, "")]
-            return _form(view, node, current, values, status_code=412, original=json.dumps(now),
+            return _form(view, node, current, {**now, **changed}, status_code=412, original=json.dumps(now),
                          version=current.get("version"), theirs=theirs)
         except (ValidationError, CatalogError) as error:
             if isinstance(error, CatalogError) and error.status in (401, 403, 404):

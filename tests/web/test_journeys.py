@@ -104,7 +104,7 @@ def test_data_owner_edits_a_legal_basis_and_meets_a_stale_edit(context, api, sto
     assert context.request.get(f"/datasets/{not_mine['id']}/edit").status == 403
 
 
-def test_auditor_checks_who_reaches_the_pupil_register(context, api):
+def test_auditor_checks_who_reaches_the_pupil_register(context, api, tmp_path):
     page = context.new_page()
     sign_in(page, "auditor")
     page.goto("/datasets/dataset-elevregister")
@@ -128,7 +128,9 @@ def test_auditor_checks_who_reaches_the_pupil_register(context, api):
     assert f"{with_copies['total']} med tilgang" in page.content()
     with page.expect_download() as download:
         page.get_by_role("link", name="Last ned XLSX").click()
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    assert download.value.suggested_filename.endswith(".xlsx")
+    download.value.save_as(tmp_path / "access.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "access.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[2])
     listed = {(r[header.index("principal_id")], r[header.index("level")]) for r in rows[3:]}
