@@ -88,7 +88,7 @@ def harvest(
     from rich.table import Table
 
     from catalog.services.harvest import configured_sources
-    from connectors.framework import run_source
+    from catalog.harvest.service import run_source
 
     settings = get_settings()
     if sources_file:

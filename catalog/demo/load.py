@@ -9,7 +9,7 @@ from catalog.demo.county import records
 from catalog.store.driver import Store
 from catalog.store.entities import get_entity, update_entity
 from catalog.store.ingest import LoadCounts, load_nodes, load_rels, now_iso
-from connectors.framework import Sources, run_source
+from catalog.harvest.service import Sources, run_source
 from ontology.records import NodeRecord, RelRecord
 
 SOURCE = "demo"

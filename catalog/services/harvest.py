@@ -6,7 +6,7 @@ from pathlib import Path
 
 from catalog.errors import NotFound, StoreUnavailable
 from catalog.settings import Settings
-from connectors.framework import SourceSettings, Sources
+from catalog.harvest.service import SourceSettings, Sources
 
 
 def configured_sources(settings: Settings) -> Sources:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import SourceSettings, run_source
 from tests.connectors.test_ldap import slapd  # noqa: F401  (a fixture)
 from tests.factory import create
 from tests.local_http import JsonHandler, serving

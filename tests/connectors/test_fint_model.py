@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import SourceSettings, run_source
 from tests.conftest import SHARED
 from tests.local_http import JsonHandler, serving
 

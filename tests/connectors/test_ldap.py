@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from ldap3 import Connection, Server
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import SourceSettings, run_source
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 BASE = "dc=fylke,dc=no"

@@ -9,7 +9,7 @@ from rdflib.namespace import DCAT, RDF, SH
 
 from catalog.demo.load import edit_and_harvest, load
 from catalog.store import backup as backup_store
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import SourceSettings, run_source
 from ontology.rdf import vocabulary
 from tests.api.test_entities import assert_problem
 from tests.conftest import SHARED, wipe

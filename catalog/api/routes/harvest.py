@@ -13,7 +13,7 @@ from catalog.errors import NotFound
 from catalog.services import harvest as harvest_service
 from catalog.settings import get_settings
 from catalog.store import harvest as harvest_store
-from connectors.framework import load_harvest, new_run_id, run_source
+from catalog.harvest.service import load_harvest, new_run_id, run_source
 from connectors.openlineage import DatasetEvent, JobEvent, OpenLineageConnector, RunEvent
 from ontology.api_models import RECORD_MODELS, Page
 

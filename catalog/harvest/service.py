@@ -1,4 +1,4 @@
-"""The harvesting framework: every connector is fetch (all I/O) and transform (pure: source data
+"""The harvesting service: every connector is fetch (all I/O) and transform (pure: source data
 to ontology records); this module validates, resolves identities, loads in batches, records the
 run and cleans up what the source no longer has — only after a complete, successful run, only
 the source's own facts, and never more than the source's share limit without confirmation.
@@ -10,12 +10,11 @@ import os
 import time
 import traceback
 import uuid
-from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,47 +23,14 @@ from catalog.store import harvest as harvest_store
 from catalog.store import history
 from catalog.store.driver import Store
 from catalog.store.ingest import load_nodes, load_rels, now_iso
+from connectors import REGISTRY
+from connectors.contract import Connector, Harvest, HarvestFailed, RowError
 from ontology import ONTOLOGY
 from ontology.api_models import NODE_MODELS
 from ontology.checks import match_keys
 from ontology.records import NodeRecord, RelRecord
 
 MAX_ERRORS_KEPT = 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.reason}"
-
-
-@dataclass
-class Harvest:
-    """What a transform returns: records for the graph, and the rows it could not use."""
-
-    nodes: list[NodeRecord] = field(default_factory=list)
-    rels: list[RelRecord] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    # What a person should look at that is not an error (an application mapped to no system).
-    notes: list[str] = field(default_factory=list)
-
-
-class Connector(ABC):
-    name: ClassVar[str]
-    Config: ClassVar[type[BaseModel]]
-    # Errors worth another try: the network or the source was briefly away.
-    transient_errors: ClassVar[tuple[type[Exception], ...]] = (ConnectionError, TimeoutError)
-
-    @abstractmethod
-    def fetch(self, config: Any, secrets: dict[str, str], base_dir: Path) -> Any:
-        """Read the source. All I/O happens here."""
-
-    @abstractmethod
-    def transform(self, raw: Any, config: Any) -> Harvest:
-        """Turn what fetch read into ontology records. Pure: no I/O."""
 
 
 class SourceSettings(BaseModel):
@@ -92,16 +58,10 @@ class Sources:
         return cls(path.resolve(), {entry.id: entry for entry in entries})
 
 
-class HarvestFailed(RuntimeError):
-    pass
-
-
 Progress = Callable[[str], None]
 
 
 def connector_for(name: str) -> Connector:
-    from connectors import REGISTRY
-
     if name not in REGISTRY:
         raise HarvestFailed(f"unknown connector '{name}'; known: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]()

@@ -1,4 +1,4 @@
-"""The harvesting framework's promises, shown with the inventory connector on real CSV files."""
+"""The harvesting service's promises, shown with the inventory connector on real CSV files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from catalog.cli import app as cli
 from catalog.settings import get_settings
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import SourceSettings, run_source
 from tests.factory import create
 from tests.conftest import wipe
 
