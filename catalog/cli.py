@@ -34,6 +34,11 @@ def _connect(settings: Settings | None = None) -> Store:
     return store
 
 
+def _with_field_errors(error) -> str:
+    fields = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.extra.get("errors", [])]
+    return "\n  ".join([error.detail, *fields])
+
+
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -66,11 +71,11 @@ def load_demo() -> None:
     store = _connect()
     try:
         counts = load(store)
-        console.print(f"Demo county loaded: {counts.written} facts ({counts.created} new, {counts.updated} changed).")
+        console.print(f"Demo county loaded: {counts.created + counts.updated + counts.unchanged} facts "
+                      f"({counts.created} new, {counts.updated} changed).")
         for run in edit_and_harvest(store):
-            console.print(f"Harvested {run['source']}: {run['status']}, {run.get('created', 0)} new, "
-                          f"{run.get('updated', 0)} changed, {run.get('conflicts', 0)} conflict(s), "
-                          f"{run.get('rows_skipped', 0)} row(s) skipped")
+            console.print(f"Harvested {run.source}: {run.status}, {run.created} new, {run.updated} changed, "
+                          f"{run.conflicts} conflict(s), {run.rows_skipped} row(s) skipped")
     finally:
         store.close()
 
@@ -87,16 +92,17 @@ def harvest(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from catalog.services.harvest import configured_sources
+    from catalog.errors import ConfigurationError
     from catalog.harvest.service import run_source
+    from catalog.harvest.sources import configured_sources
 
     settings = get_settings()
     if sources_file:
         settings = settings.model_copy(update={"sources_file": sources_file})
     try:
         configured = configured_sources(settings)
-    except (OSError, ValueError) as error:
-        _fail(f"cannot read {settings.sources_file}: {error}")
+    except ConfigurationError as error:
+        _fail(_with_field_errors(error))
     if all_sources == bool(source):
         _fail("name one source, or give --all")
     chosen = list(configured.sources.values()) if all_sources else [configured.sources.get(source)]
@@ -112,26 +118,26 @@ def harvest(
                 runs.append(run_source(store, entry, configured.path.parent, dry_run=dry_run,
                                        allow_mass_delete=allow_mass_delete,
                                        progress=lambda stage, t=task, e=entry: bar.update(t, description=f"{e.id}: {stage}")))
-                bar.update(task, description=f"{entry.id}: {runs[-1]['status']}", total=1, completed=1)
+                bar.update(task, description=f"{entry.id}: {runs[-1].status}", total=1, completed=1)
     finally:
         store.close()
     for run in runs:
-        table = Table(title=f"{run['source']} — {run['status']}{' (dry run)' if dry_run else ''}")
+        table = Table(title=f"{run.source} — {run.status}{' (dry run)' if dry_run else ''}")
         for column in ("type", "created", "updated", "unchanged", "would delete"):
             table.add_column(column, justify="left" if column == "type" else "right")
-        for fact_type, counts in sorted(run.get("diff", {}).items()):
+        for fact_type, counts in sorted(run.diff.items()):
             table.add_row(fact_type, *(str(counts.get(k, 0)) for k in ("created", "updated", "unchanged", "would_delete")))
-        table.add_row("total", *(str(run.get(k) or 0) for k in ("created", "updated", "unchanged", "would_delete")),
+        table.add_row("total", *(str(getattr(run, k)) for k in ("created", "updated", "unchanged", "would_delete")),
                       style="bold")
         console.print(table)
-        if run.get("deleted"):
-            console.print(f"deleted {run['deleted']} fact(s) no longer in the source")
-        if run["status"] == "needs-confirmation":
-            console.print(f"[yellow]held:[/yellow] {run['would_delete']} fact(s) would go, more than the source's "
+        if run.deleted:
+            console.print(f"deleted {run.deleted} fact(s) no longer in the source")
+        if run.status == "needs-confirmation":
+            console.print(f"[yellow]held:[/yellow] {run.would_delete} fact(s) would go, more than the source's "
                           "limit; nothing was deleted. Rerun with --allow-mass-delete to confirm.")
-        for error in run.get("errors", [])[:20]:
+        for error in run.errors[:20]:
             console.print(f"[red]•[/red] {error}")
-    if any(run["status"] in ("failed", "needs-confirmation") for run in runs):
+    if any(run.status in ("failed", "needs-confirmation") for run in runs):
         raise typer.Exit(2)
 
 
