@@ -18,7 +18,7 @@ import httpx
 import uvicorn
 
 from bench.run import percentiles, timed, wipe
-from catalog.api.app import create_app
+from catalog.app import create_app
 from catalog.demo.load import edit_and_harvest, load
 from catalog.local_neo4j import LocalNeo4j
 from catalog.security import create_token

@@ -19,12 +19,10 @@ from catalog.api.deps import signed_in
 from catalog.api.routes import admin, export, harvest, queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
-from catalog import web
+from catalog.context import serving
 from catalog.security import PERMISSIONS
+from catalog.services.connection import Store, opened, prepared
 from catalog.settings import get_settings
-from catalog.store.driver import Store
-from catalog.store.history import REQUEST_ID
-from catalog.store.schema import ensure_schema
 from ontology import ONTOLOGY
 
 API_PREFIX = "/api/v1"
@@ -42,18 +40,18 @@ WEB_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-ur
 DOCS_CSP = WEB_CSP + "; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 
 
-def create_app(store: Store | None = None, dev: bool = False) -> FastAPI:
-    """Build the app; tests pass their own store, otherwise it connects at start-up. In
-    development mode the web pages' sign-in offers to pick a role."""
+def create_app(store: Store | None = None) -> FastAPI:
+    """Build the app; tests pass their own store, otherwise it connects at start-up."""
     settings = get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or Store.connect(get_settings())
-        ensure_schema(app.state.store)
-        yield
-        if store is None:
-            app.state.store.close()
+        if store is not None:
+            app.state.store = prepared(store)
+            yield
+            return
+        with opened(get_settings()) as app.state.store:
+            yield
 
     app = FastAPI(
         title="Data-ownership and integration catalog",
@@ -62,6 +60,7 @@ def create_app(store: Store | None = None, dev: bool = False) -> FastAPI:
                     "Every /api/v1 route needs `Authorization: Bearer <token>`; each names the permission it "
                     "needs as `x-permission`.",
         lifespan=lifespan,
+        # The interactive docs are served by catalog.app with the vendored Swagger UI, not a CDN's.
         docs_url=None,
     )
     problems.install(app)
@@ -76,7 +75,6 @@ def create_app(store: Store | None = None, dev: bool = False) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     _check_every_route_has_a_permission(app)
-    web.install(app, dev)
 
     @app.get("/healthz", tags=["health"], operation_id="healthz")
     def healthz() -> dict:
@@ -126,11 +124,8 @@ class Harden:
                     else DOCS_CSP if path == "/docs" else WEB_CSP)
             await send(message)
 
-        token = REQUEST_ID.set(request_id)
-        try:
+        with serving(request_id):
             await self.app(scope, receive, send_hardened)
-        finally:
-            REQUEST_ID.reset(token)
 
 
 def _check_every_route_has_a_permission(app: FastAPI) -> None:

@@ -1,44 +1,21 @@
-"""Catalog entries as the web pages use them: one entry, lists, search, counts, history, and
-what a person's own entries still lack. Thin over the store, so pages never touch it."""
+"""What the web pages show about entries beyond one entity's record: counts per type, an
+entry's history and open conflicts, names for references, and what a person's own entries
+still lack."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from catalog.store import entities, history, search as search_store
+from catalog.store import entities, history
 from catalog.store import harvest as harvest_store
 from catalog.store import lineage as lineage_store
 from catalog.store.driver import Store
 from ontology import ONTOLOGY
 
-# What an owner is asked to fill in first: ownership roles a system or integration needs, and
-# the fields the governance reports look for.
+# What an owner is asked to fill in first: ownership roles an entry needs, and the fields the
+# governance reports look for.
 NEEDED_ROLES = {"System": ("systemeier", "systemansvarlig"), "Integration": ("systemansvarlig",),
                 "Dataset": ("dataeier",)}
-
-
-def get(store: Store, label: str, entity_id: str) -> dict[str, Any]:
-    return entities.get_entity(store, label, entity_id)
-
-
-def list_entries(store: Store, label: str, *, filters: dict[str, Any], ref_filters: dict[str, str], text: str | None,
-                 sort: str, descending: bool, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    return entities.list_entities(store, label, entities.ListQuery(filters, ref_filters, text, sort, descending,
-                                                                   limit, offset))
-
-
-def create(store: Store, label: str, data: dict[str, Any], actor: str) -> dict[str, Any]:
-    return entities.create_entity(store, label, data, actor)
-
-
-def update(store: Store, label: str, entity_id: str, data: dict[str, Any], actor: str,
-           expected_version: int | None) -> dict[str, Any]:
-    return entities.update_entity(store, label, entity_id, data, replace=False, actor=actor,
-                                  expected_version=expected_version)
-
-
-def search(store: Store, text: str, label: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    return search_store.search(store, text, label, limit)
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -56,6 +33,15 @@ def conflicts(store: Store, entity_id: str) -> list[dict[str, Any]]:
 
 def people_who_own(store: Store, limit: int = 12) -> list[dict[str, Any]]:
     return entities.people_who_own(store, limit)
+
+
+def summaries(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Id, type and name of each node, for showing references by name."""
+    return lineage_store.summaries(store, ids)
+
+
+def values_of(store: Store, ids: list[str], prop: str) -> dict[str, Any]:
+    return entities.values_of(store, ids, prop)
 
 
 def missing(entry: dict[str, Any]) -> list[str]:
@@ -77,12 +63,3 @@ def my_entries(store: Store, person_id: str) -> list[dict[str, Any]]:
     """What the person owns (directly or through their unit), each with what it still lacks."""
     owned = entities.owned_by(store, person_id)
     return [{**item, "missing": missing(entities.get_entity(store, item["type"], item["id"]))} for item in owned]
-
-
-def summaries(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Id, type and name of each node, for showing references by name."""
-    return lineage_store.summaries(store, ids)
-
-
-def values_of(store: Store, ids: list[str], prop: str) -> dict[str, Any]:
-    return entities.values_of(store, ids, prop)

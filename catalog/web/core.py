@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from catalog.errors import CatalogError, Forbidden, Unauthorized
 from catalog.security import User, allowed, require, route_permission, user_for_token
 from catalog.settings import get_settings
-from catalog.store.driver import Store
+from catalog.services.connection import Store
 from catalog.web import i18n, labels
 from ontology import ONTOLOGY
 

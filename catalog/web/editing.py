@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from catalog.errors import CatalogError, PreconditionFailed
 from catalog.security import edit_permission
-from catalog.services import entries
+from catalog.services import entities
 from catalog.web.core import View, page
 from catalog.web.pages import UserDep, node_of
 from ontology import ONTOLOGY, NodeType
@@ -103,7 +103,8 @@ def new_page(type_path: str):
         try:
             body = NODE_MODELS[node.label].create.model_validate(
                 {k: v for k, v in parsed(values, fields).items() if v not in (None, [])})
-            created = entries.create(view.store, node.label, body.model_dump(mode="json", exclude_none=True), user.subject)
+            created = entities.create_entity(view.store, node.label, body.model_dump(mode="json", exclude_none=True),
+                                             user.subject)
         except (ValidationError, CatalogError) as error:
             if isinstance(error, CatalogError) and error.status in (401, 403, 404):
                 raise
@@ -119,7 +120,7 @@ def edit_page(type_path: str):
     async def handler(request: Request, user: UserDep, entity_id: str) -> Response:
         view = View(request, user)
         fields = [f for f in editable_fields(node) if not (f["personal"] and not user.can("read_personal"))]
-        current = entries.get(view.store, node.label, entity_id)
+        current = entities.get_entity(view.store, node.label, entity_id)
         if request.method == "GET":
             values = form_values(current, fields)
             return _form(view, node, current, values, original=json.dumps(values), version=current.get("version"))
@@ -134,8 +135,8 @@ def edit_page(type_path: str):
         changed = {k: v for k, v in values.items() if started_from.get(k, "") != v} if started_from else values
         try:
             body = NODE_MODELS[node.label].patch.model_validate(parsed(changed, [f for f in fields if f["name"] in changed]))
-            entries.update(view.store, node.label, entity_id, body.model_dump(mode="json", include=set(changed)),
-                           user.subject, version)
+            entities.update_entity(view.store, node.label, entity_id, body.model_dump(mode="json", include=set(changed)),
+                                   replace=False, actor=user.subject, expected_version=version)
         except PreconditionFailed:
             # The form comes back holding the current version with the person's own changes on
             # top, so saving it again reapplies exactly those.

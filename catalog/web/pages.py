@@ -13,8 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from catalog.errors import NotFound
 from catalog.security import User, edit_permission
-from catalog.services import access, entries, harvest_review, reports
-from catalog.services.harvest import configured_sources
+from catalog.harvest import runs as harvest_runs
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import configured_sources, source
+from catalog.services import access, conflicts, entities, entries, reports, search
 from catalog.settings import get_settings
 from catalog.web.core import NODE_BY_PATH, View, page, web_user
 from ontology import ONTOLOGY, NodeType
@@ -67,12 +69,12 @@ def start(request: Request, user: UserDep, q: Annotated[Optional[str], Query(max
     view = View(request, user)
     hits, facets = [], {}
     if q and q.strip():
-        found = entries.search(view.store, q, None, 100)
+        found = search.search(view.store, q, None, 100)
         for hit in found:
             facets[hit["hit"]["type"]] = facets.get(hit["hit"]["type"], 0) + 1
         hits = [h for h in found if not type or h["hit"]["type"] == type]
     mine = entries.my_entries(view.store, user.person_id) if user.person_id else []
-    runs, _ = harvest_review.runs(view.store, limit=5)
+    runs = harvest_runs.list_runs(view.store, None, None, 5, 0)["items"]
     return view.render("start.html", q=q or "", type=type, hits=hits, facets=facets,
                        counts=entries.counts(view.store), mine=mine, runs=runs)
 
@@ -83,7 +85,7 @@ def pick(request: Request, user: UserDep, label: str) -> Response:
     typed = next((v for k, v in request.query_params.items()), "")
     text = typed.split(",")[-1].strip()
     labels = [label] if label in {n.label for n in ONTOLOGY.nodes} else []
-    hits = [h["hit"] for target in labels for h in entries.search(View(request, user).store, text, target, 20)] if text else []
+    hits = [h["hit"] for target in labels for h in search.search(View(request, user).store, text, target, 20)] if text else []
     return View(request, user).render("pick.html", hits=hits)
 
 
@@ -122,9 +124,8 @@ def list_page(type_path: str):
         sort = sort if sort in sortable else "name"
         filters, ref_filters = _list_filters(node, request)
         limit = CSV_LIMIT if format == "csv" else PAGE_SIZE
-        items, total = entries.list_entries(view.store, node.label, filters=filters, ref_filters=ref_filters,
-                                            text=q or None, sort=sort, descending=order == "desc", limit=limit,
-                                            offset=0 if format == "csv" else offset)
+        items, total = entities.list_entities(view.store, node.label, entities.ListQuery(
+            filters, ref_filters, q or None, sort, order == "desc", limit, 0 if format == "csv" else offset))
         items = [shown(user, node, item) for item in items]
         if format == "csv":
             columns = ["id", *[p.name for p in visible_props(user, node)], *[r.field for r in node.refs]]
@@ -142,7 +143,7 @@ def entity_page(type_path: str):
 
     def handler(request: Request, user: UserDep, entity_id: str) -> Response:
         view = View(request, user)
-        entity = shown(user, node, entries.get(view.store, node.label, entity_id))
+        entity = shown(user, node, entities.get_entity(view.store, node.label, entity_id))
         ref_ids = [i for r in node.refs for i in (entity.get(r.field) or [] if r.many else [entity.get(r.field)]) if i]
         names = entries.summaries(view.store, ref_ids)
         access_summary = None
@@ -211,34 +212,38 @@ def _report(request: Request, user: User, name: str, as_of: date | None, days: i
 @router.get("/harvest/", openapi_extra=page("read"))
 def harvest(request: Request, user: UserDep, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
     view = View(request, user)
-    runs, total = harvest_review.runs(view.store, limit=PAGE_SIZE, offset=offset)
-    conflicts, conflict_total = harvest_review.conflicts(view.store)
+    runs = harvest_runs.list_runs(view.store, None, None, PAGE_SIZE, offset)
+    open_conflicts = harvest_runs.list_conflicts(view.store, None, None, 100, 0)
     try:
         sources = list(configured_sources(get_settings()).sources.values())
     except (OSError, ValueError):
         sources = []
-    return view.render("harvest.html", runs=runs, total=total, offset=offset, limit=PAGE_SIZE, sources=sources,
-                       conflicts=conflicts, conflict_total=conflict_total,
-                       names=entries.summaries(view.store, [c["entity_id"] for c in conflicts]),
+    return view.render("harvest.html", runs=runs["items"], total=runs["total"], offset=offset, limit=PAGE_SIZE,
+                       sources=sources, conflicts=open_conflicts["items"], conflict_total=open_conflicts["total"],
+                       names=entries.summaries(view.store, [c["entity_id"] for c in open_conflicts["items"]]),
                        may_confirm=view.can("admin"), may_resolve=view.can("edit_catalog"))
 
 
 @router.post("/harvest/runs/{run_id}/confirm", openapi_extra=page("admin"))
 def confirm_run(request: Request, user: UserDep, run_id: str, background: BackgroundTasks) -> Response:
-    background.add_task(harvest_review.confirm, request.app.state.store, get_settings(), run_id,
-                        harvest_review.held_run(request.app.state.store, run_id))
+    run = harvest_runs.get_run(request.app.state.store, run_id)
+    if run.get("status") != "needs-confirmation":
+        raise NotFound(f"Run '{run_id}' is not waiting for confirmation.")
+    entry, base_dir = source(get_settings(), run["source"])
+    # The same source again, this time allowed its large cleanup.
+    background.add_task(run_source, request.app.state.store, entry, base_dir, allow_mass_delete=True)
     return RedirectResponse("/harvest/", status_code=303)
 
 
 @router.post("/harvest/conflicts/{conflict_id}/take-source", openapi_extra=page("edit_catalog"))
 def take_source(request: Request, user: UserDep, conflict_id: str) -> Response:
-    harvest_review.take_source_value(request.app.state.store, conflict_id, user.subject)
+    conflicts.take_source_value(request.app.state.store, conflict_id, user.subject)
     return RedirectResponse("/harvest/#conflicts", status_code=303)
 
 
 @router.post("/harvest/conflicts/{conflict_id}/keep-manual", openapi_extra=page("edit_catalog"))
 def keep_manual(request: Request, user: UserDep, conflict_id: str) -> Response:
-    harvest_review.keep_manual_value(request.app.state.store, conflict_id)
+    conflicts.keep_manual_value(request.app.state.store, conflict_id)
     return RedirectResponse("/harvest/#conflicts", status_code=303)
 
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
-from catalog.api.app import create_app
+from catalog.app import create_app
 from catalog.demo.load import edit_and_harvest, load
 from catalog.settings import get_settings
 from catalog.store.driver import Store

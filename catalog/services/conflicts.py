@@ -1,25 +1,16 @@
-"""Reviewing harvests: runs, conflicts between a source and a person, and their resolution."""
+"""Deciding a harvest conflict: a source disagrees with a value a person set. Either the source's
+value is taken (and the field is the source's again), or the person's value is kept and the
+disagreement is no longer listed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from catalog.errors import InvalidInput, NotFound
-from catalog.services.harvest import source
-from catalog.settings import Settings
 from catalog.store import harvest as harvest_store
 from catalog.store.driver import Store
 from catalog.store.lineage import summaries
-from connectors.framework import run_source
 from ontology import ONTOLOGY
-
-
-def runs(store: Store, limit: int = 50, offset: int = 0, status: str | None = None) -> tuple[list[dict[str, Any]], int]:
-    return harvest_store.list_runs(store, None, status, limit, offset)
-
-
-def conflicts(store: Store, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    return harvest_store.list_conflicts(store, None, None, limit, offset)
 
 
 def _conflict(store: Store, conflict_id: str) -> dict[str, Any]:
@@ -54,17 +45,3 @@ def take_source_value(store: Store, conflict_id: str, actor: str) -> None:
 def keep_manual_value(store: Store, conflict_id: str) -> None:
     _conflict(store, conflict_id)
     harvest_store.keep_manual_value(store, conflict_id)
-
-
-def held_run(store: Store, run_id: str) -> dict[str, Any]:
-    """A run held as needs-confirmation, which an admin may confirm."""
-    run = harvest_store.get_run(store, run_id)
-    if run is None or run.get("status") != "needs-confirmation":
-        raise NotFound(f"No run '{run_id}' waiting for confirmation.")
-    return run
-
-
-def confirm(store: Store, settings: Settings, run_id: str, run: dict[str, Any]) -> dict[str, Any]:
-    """Repeat a held run's source, this time allowing its large cleanup."""
-    entry, base_dir = source(settings, run["source"])
-    return run_source(store, entry, base_dir, allow_mass_delete=True)
