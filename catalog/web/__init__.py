@@ -48,7 +48,7 @@ def install(app: FastAPI, dev: bool = False) -> None:
 
     @app.get("/language/{locale}", include_in_schema=False)
     def switch_language(locale: str, next: str = "/") -> Response:
-        response = RedirectResponse(auth._next(next), status_code=303)
+        response = RedirectResponse(auth.safe_next(next), status_code=303)
         if locale in i18n.LOCALES:
             response.set_cookie(i18n.LANGUAGE_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
         return response

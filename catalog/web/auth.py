@@ -39,7 +39,7 @@ def oidc_client(settings: Settings):
                   settings.oidc_scopes).catalog
 
 
-def _next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         return "/"
@@ -51,14 +51,14 @@ def signin_page(request: Request, next: str = "/") -> Response:
     view = View(request, signed_in_user(request))
     dev = getattr(request.app.state, "dev", False)
     owners = entries.people_who_own(view.store) if dev else []
-    return view.render("signin.html", next=_next(next), roles=ROLES, owners=owners,
+    return view.render("signin.html", next=safe_next(next), roles=ROLES, owners=owners,
                        oidc=oidc_client(get_settings()) is not None)
 
 
 def _start_session(request: Request, token: str, next_path: str) -> RedirectResponse:
     request.session.clear()
     request.session[SESSION_TOKEN] = token
-    return RedirectResponse(_next(next_path), status_code=303)
+    return RedirectResponse(safe_next(next_path), status_code=303)
 
 
 @router.post("/signin/dev")
@@ -84,7 +84,7 @@ async def token_signin(request: Request) -> Response:
     try:
         user_for_token(request.app.state.store, get_settings(), token)
     except Unauthorized as error:
-        return View(request, None).render("signin.html", status_code=401, next=_next(str(form.get("next", "/"))),
+        return View(request, None).render("signin.html", status_code=401, next=safe_next(str(form.get("next", "/"))),
                                           roles=ROLES, owners=[], oidc=oidc_client(get_settings()) is not None,
                                           token_error=error.detail)
     return _start_session(request, token, str(form.get("next", "/")))
@@ -95,7 +95,7 @@ async def oidc_start(request: Request, next: str = "/") -> Response:
     client = oidc_client(get_settings())
     if client is None:
         raise Forbidden("OpenID Connect sign-in is not configured (CATALOG_OIDC_ISSUER, CATALOG_OIDC_CLIENT_ID).")
-    request.session["next"] = _next(next)
+    request.session["next"] = safe_next(next)
     return await client.authorize_redirect(request, str(request.url_for("oidc_callback")))
 
 

@@ -64,6 +64,8 @@ def test_data_owner_edits_a_legal_basis_and_meets_a_stale_edit(context, api, sto
     owner = _owner_of(api, "dataset-elevregister")
     page = context.new_page()
     sign_in(page, "owner", owner["name"])
+    mine = page.locator("section", has=page.get_by_role("heading", name="Mine oppføringer"))
+    assert mine.get_by_role("link", name="Elevregister", exact=True).count() >= 1
     page.goto("/datasets/dataset-elevregister")
     page.get_by_role("link", name="Rediger").click()
     page.get_by_label("Behandlingsgrunnlag").fill("Opplæringslova § 13-10, GDPR art. 6 nr. 1 e (revidert)")
