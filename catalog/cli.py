@@ -135,6 +135,40 @@ def harvest(
         raise typer.Exit(2)
 
 
+@app.command()
+def scheduler(
+    once: bool = typer.Option(False, "--once", help="One round, then exit."),
+    now: str = typer.Option(None, "--now", help="The clock for that round (UTC, ISO 8601), for tests and backfills."),
+    sources_file: Path = typer.Option(None, "--sources", help="Another sources.yaml."),
+) -> None:
+    """Run scheduled harvests and send notices; with several instances, each run happens once."""
+    import threading
+    from datetime import datetime, timezone
+
+    from catalog.services import scheduler as scheduler_service
+
+    settings = get_settings()
+    if sources_file:
+        settings = settings.model_copy(update={"sources_file": sources_file})
+    store = _connect(settings)
+    try:
+        if once:
+            clock = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
+            if clock.tzinfo is None:
+                clock = clock.replace(tzinfo=timezone.utc)
+            done = scheduler_service.tick(store, settings, clock)
+            console.print(f"runs: {', '.join(done['runs']) or 'none'}; notices made: {done['notices']}, "
+                          f"delivered: {done['delivered']}")
+        else:
+            console.print(f"Scheduler running every {settings.scheduler_interval_seconds:g} s; Ctrl-C stops it.")
+            try:
+                scheduler_service.run_forever(store, settings, threading.Event())
+            except KeyboardInterrupt:
+                pass
+    finally:
+        store.close()
+
+
 def _print_dev_tokens(store: Store) -> None:
     from datetime import datetime
 

@@ -3,6 +3,7 @@ errors, and the hardening every response gets."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -16,10 +17,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog.api import problems
 from catalog.api.deps import signed_in
-from catalog.api.routes import admin, export, harvest, queries, search
+from catalog.api.routes import admin, export, harvest, queries, search, workflows
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
 from catalog.security import PERMISSIONS
+from catalog.services import scheduler
 from catalog.settings import get_settings
 from catalog.store.driver import Store
 from catalog.store.history import REQUEST_ID
@@ -45,7 +47,12 @@ def create_app(store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or Store.connect(get_settings())
         ensure_schema(app.state.store)
+        stop = threading.Event()
+        if get_settings().scheduler_enabled:  # each instance may run it: leases make each run happen once
+            threading.Thread(target=scheduler.run_forever, args=(app.state.store, get_settings(), stop),
+                             name="scheduler", daemon=True).start()
         yield
+        stop.set()
         if store is None:
             app.state.store.close()
 
@@ -65,7 +72,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     for rel in ONTOLOGY.relationships:
         if rel.path:
             api.include_router(relation_router(rel))
-    for module in (search, queries, harvest, export, admin):
+    for module in (search, queries, harvest, export, admin, workflows):
         api.include_router(module.router)
     app.include_router(api)
     _check_every_route_has_a_permission(app)
