@@ -62,6 +62,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def load_demo() -> None:
     """Load the demo county (Eksempel fylkeskommune). Loading twice leaves the same graph."""
     from catalog.demo.load import edit_and_harvest, load
+    from catalog.demo.workflows import start_workflows
 
     store = _connect()
     try:
@@ -71,6 +72,9 @@ def load_demo() -> None:
             console.print(f"Harvested {run['source']}: {run['status']}, {run.get('created', 0)} new, "
                           f"{run.get('updated', 0)} changed, {run.get('conflicts', 0)} conflict(s), "
                           f"{run.get('rows_skipped', 0)} row(s) skipped")
+        started = start_workflows(store)
+        if started["reviews_opened"]:
+            console.print("An access review of Visma InSchool is in progress; owners have entries to confirm.")
     finally:
         store.close()
 
