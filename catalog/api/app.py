@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import AsyncIterator, Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,12 +20,11 @@ from catalog.api.deps import signed_in
 from catalog.api.routes import admin, export, harvest, queries, search, workflows
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
+from catalog.context import serving
 from catalog.security import PERMISSIONS
 from catalog.services import scheduler
+from catalog.services.connection import Store, opened, prepared
 from catalog.settings import get_settings
-from catalog.store.driver import Store
-from catalog.store.history import REQUEST_ID
-from catalog.store.schema import ensure_schema
 from ontology import ONTOLOGY
 
 API_PREFIX = "/api/v1"
@@ -39,22 +38,33 @@ SECURITY_HEADERS = {
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
+@contextmanager
+def scheduled(store: Store) -> Iterator[None]:
+    """The scheduler beside the server, when enabled: each instance may run one, since leases make
+    each scheduled run happen once."""
+    stop = threading.Event()
+    if get_settings().scheduler_enabled:
+        threading.Thread(target=scheduler.run_forever, args=(store, get_settings(), stop), name="scheduler",
+                         daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
 def create_app(store: Store | None = None) -> FastAPI:
     """Build the app; tests pass their own store, otherwise it connects at start-up."""
     settings = get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or Store.connect(get_settings())
-        ensure_schema(app.state.store)
-        stop = threading.Event()
-        if get_settings().scheduler_enabled:  # each instance may run it: leases make each run happen once
-            threading.Thread(target=scheduler.run_forever, args=(app.state.store, get_settings(), stop),
-                             name="scheduler", daemon=True).start()
-        yield
-        stop.set()
-        if store is None:
-            app.state.store.close()
+        if store is not None:
+            app.state.store = prepared(store)
+            with scheduled(app.state.store):
+                yield
+            return
+        with opened(get_settings()) as app.state.store, scheduled(app.state.store):
+            yield
 
     app = FastAPI(
         title="Data-ownership and integration catalog",
@@ -124,11 +134,8 @@ class Harden:
                     response_headers["Content-Security-Policy"] = API_CSP
             await send(message)
 
-        token = REQUEST_ID.set(request_id)
-        try:
+        with serving(request_id):
             await self.app(scope, receive, send_hardened)
-        finally:
-            REQUEST_ID.reset(token)
 
 
 def _check_every_route_has_a_permission(app: FastAPI) -> None:

@@ -29,7 +29,8 @@ from catalog.store import lineage as lineage_store
 from catalog.store import notices as notice_store
 from catalog.store import workflows as workflow_store
 from catalog.store.driver import Store
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import HarvestRun, run_source
+from catalog.harvest.sources import SourceSettings
 from ontology.catalog import NOTICE_EVENTS
 
 log = logging.getLogger("catalog.notifications")
@@ -135,30 +136,30 @@ def make_due_notices(store: Store, settings: Settings, now: datetime) -> int:
 
 
 def harvest_with_notices(store: Store, settings: Settings, source: SourceSettings, base_dir: Path,
-                         now: datetime | None = None, **options: Any) -> dict[str, Any]:
+                         now: datetime | None = None, **options: Any) -> HarvestRun:
     """Run a harvest; tell the operators when it failed or is held, and the owners of systems
     downstream of each integration or dataset it changed or removed."""
     now = now or datetime.now(timezone.utc)
     before = workflow_store.source_flows(store, source.id)
     run = run_source(store, source, base_dir, **options)
-    if run.get("dry_run"):
+    if run.dry_run:
         return run
     events = []
-    if run["status"] in ("failed", "needs-confirmation"):
-        event = "harvest-failed" if run["status"] == "failed" else "harvest-held"
-        what = "feilet" if run["status"] == "failed" else "venter på bekreftelse (ville fjernet mange fakta)"
-        events.append(Event(event, f"{event}:{run['id']}", f"Innhøsting {source.id} {what}",
-                            f"Kjøringen {run['id']} av {source.id} {what}. Se innhøstingssiden.",
+    if run.status in ("failed", "needs-confirmation"):
+        event = "harvest-failed" if run.status == "failed" else "harvest-held"
+        what = "feilet" if run.status == "failed" else "venter på bekreftelse (ville fjernet mange fakta)"
+        events.append(Event(event, f"{event}:{run.id}", f"Innhøsting {source.id} {what}",
+                            f"Kjøringen {run.id} av {source.id} {what}. Se innhøstingssiden.",
                             addresses=settings.operator_emails,
-                            payload={"run_id": run["id"], "source": source.id, "status": run["status"]}))
+                            payload={"run_id": run.id, "source": source.id, "status": run.status}))
     else:
         events += _upstream_events(store, run, before)
     publish(store, events, now)
     return run
 
 
-def _upstream_events(store: Store, run: dict[str, Any], before: dict[str, dict[str, Any]]) -> list[Event]:
-    after = workflow_store.source_flows(store, run["source"])
+def _upstream_events(store: Store, run: HarvestRun, before: dict[str, dict[str, Any]]) -> list[Event]:
+    after = workflow_store.source_flows(store, run.source)
     events = []
     for fact_id, fact in before.items():
         now_fact = after.get(fact_id)
@@ -174,12 +175,12 @@ def _upstream_events(store: Store, run: dict[str, Any], before: dict[str, dict[s
         if people:
             names = ", ".join(sorted({str(a.get("name") or a["id"]) for a in affected.values()}))
             events.append(Event(
-                "upstream-changed", f"upstream:{run['id']}:{fact_id}",
-                f"{fact['type']} {fact['name']} er {change} av innhøstingen {run['source']}",
-                f"{fact['type']} {fact['name']} ({fact_id}) ble {change} av kjøringen {run['id']}. "
+                "upstream-changed", f"upstream:{run.id}:{fact_id}",
+                f"{fact['type']} {fact['name']} er {change} av innhøstingen {run.source}",
+                f"{fact['type']} {fact['name']} ({fact_id}) ble {change} av kjøringen {run.id}. "
                 f"Berørt nedstrøms: {names}.",
                 people=people, payload={"entity_id": fact_id, "change": "removed" if now_fact is None else "changed",
-                                        "run_id": run["id"], "affected": sorted(affected)}))
+                                        "run_id": run.id, "affected": sorted(affected)}))
     return events
 
 

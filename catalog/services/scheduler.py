@@ -13,13 +13,13 @@ from datetime import datetime, timedelta, timezone
 
 from croniter import croniter
 
-from catalog.services import harvest as harvest_service
+from catalog.harvest.service import HarvestRun
+from catalog.harvest.sources import SourceSettings, configured_sources
 from catalog.services import notifications
 from catalog.settings import Settings
 from catalog.store import harvest as harvest_store
 from catalog.store import workflows as workflow_store
 from catalog.store.driver import Store
-from connectors.framework import SourceSettings, run_source
 
 log = logging.getLogger("catalog.scheduler")
 
@@ -54,7 +54,7 @@ class SourceSchedule:
 def schedules(store: Store, settings: Settings, now: datetime) -> list[SourceSchedule]:
     """Every configured source with its last run and, for scheduled ones, the next run and whether
     one is due (a scheduled time passed after the last run started)."""
-    sources = harvest_service.configured_sources(settings)
+    sources = configured_sources(settings)
     answer = []
     for source in sources.sources.values():
         runs, _ = harvest_store.list_runs(store, source.id, None, 1, 0)
@@ -69,10 +69,10 @@ def schedules(store: Store, settings: Settings, now: datetime) -> list[SourceSch
     return answer
 
 
-def run_due(store: Store, settings: Settings, now: datetime, holder: str | None = None) -> list[dict]:
+def run_due(store: Store, settings: Settings, now: datetime, holder: str | None = None) -> list[HarvestRun]:
     """Run every due source whose lease this process gets; returns the runs it made."""
     holder = holder or holder_name()
-    base_dir = harvest_service.configured_sources(settings).path.parent
+    base_dir = configured_sources(settings).path.parent
     made = []
     for entry in schedules(store, settings, now):
         if entry.due_slot is None:
@@ -94,7 +94,7 @@ def tick(store: Store, settings: Settings, now: datetime | None = None) -> dict:
     runs = run_due(store, settings, now)
     made = notifications.make_due_notices(store, settings, now)
     delivered = notifications.deliver(store, settings, now)
-    return {"runs": [run["id"] for run in runs], "notices": made, "delivered": delivered}
+    return {"runs": [run.id for run in runs], "notices": made, "delivered": delivered}
 
 
 def run_forever(store: Store, settings: Settings, stop: threading.Event) -> None:

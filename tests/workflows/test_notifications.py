@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 
 from catalog.services import notifications, scheduler
 from catalog.settings import Settings
-from connectors.framework import SourceSettings
+from catalog.harvest.sources import SourceSettings
 from tests.factory import create
 from tests.local_http import JsonHandler, serving
 
@@ -132,14 +132,14 @@ def test_a_removed_integration_tells_the_downstream_owner_and_a_failed_run_the_o
         source = _inventory(tmp_path, "Visma InSchool;Siri Sender <siri@fylke.no>;→ Visma Flyt Skole (fint)\n"
                                       "Visma Flyt Skole;Berit Mottaker <berit@fylke.no>;\n")
         first = notifications.harvest_with_notices(store, settings, source, tmp_path)
-        assert first["status"] == "succeeded"
+        assert first.status == "succeeded"
         source = _inventory(tmp_path, "Visma InSchool;Siri Sender <siri@fylke.no>;\n"
                                       "Visma Flyt Skole;Berit Mottaker <berit@fylke.no>;\n")
         second = notifications.harvest_with_notices(store, settings, source, tmp_path, allow_mass_delete=True)
-        assert second["status"] == "succeeded" and second["deleted"] >= 1
+        assert second.status == "succeeded" and second.deleted >= 1
         (tmp_path / "systemer.csv").unlink()
         failed = notifications.harvest_with_notices(store, settings, source, tmp_path)
-        assert failed["status"] == "failed"
+        assert failed.status == "failed"
         notifications.deliver(store, settings, NOW)
         [told] = mailbox.to("berit@fylke.no")
         assert "Visma Flyt Skole" in told.get_payload() and "fjernet" in told["Subject"]

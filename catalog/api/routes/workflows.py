@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.api.deps import StoreDep, UserDep, permission
 from catalog.errors import Forbidden
+from catalog.harvest.service import new_run_id
+from catalog.harvest.sources import source as configured_source
 from catalog.services import attestation, notifications, reviews, scheduler
-from catalog.services import harvest as harvest_service
 from catalog.services.reports import XLSX
 from catalog.settings import get_settings
-from connectors.framework import new_run_id
 from ontology.api_models import RECORD_MODELS
 from ontology.catalog import NOTICE_EVENTS, REVIEW_DECISIONS, REVIEW_SCOPES
 
@@ -58,7 +58,7 @@ def list_sources(store: StoreDep) -> list[dict]:
 def run_now(source_id: str, store: StoreDep, background: BackgroundTasks) -> dict:
     """Start a run of the source now, outside its schedule."""
     settings = get_settings()
-    source, base_dir = harvest_service.source(settings, source_id)
+    source, base_dir = configured_source(settings, source_id)
     run_id = new_run_id()
     background.add_task(notifications.harvest_with_notices, store, settings, source, base_dir, run_id=run_id)
     return {"run_id": run_id, "source": source_id, "status": "running"}
