@@ -82,10 +82,17 @@ def run_due(store: Store, settings: Settings, now: datetime, holder: str | None 
         if not workflow_store.acquire_lease(store, lease, holder, _iso(now), expires, entry.due_slot):
             continue
         try:
-            made.append(notifications.harvest_with_notices(store, settings, entry.source, base_dir, now=now))
+            # Another instance may have run it between our look at the runs and the lease.
+            if not _started_since(store, entry.source.id, entry.due_slot):
+                made.append(notifications.harvest_with_notices(store, settings, entry.source, base_dir, now=now))
         finally:
             workflow_store.release_lease(store, lease, holder, entry.due_slot)
     return made
+
+
+def _started_since(store: Store, source_id: str, slot: str) -> bool:
+    runs, _ = harvest_store.list_runs(store, source_id, None, 1, 0)
+    return bool(runs) and (runs[0].get("started") or "") >= slot
 
 
 def tick(store: Store, settings: Settings, now: datetime | None = None) -> dict:
