@@ -49,5 +49,5 @@ vendor:
 
 # Collect the web interface's texts into the message catalogs (then translate the new ones).
 messages: install
-	$(BIN)/pybabel extract -F catalog/web/babel.cfg -o catalog/web/translations/messages.pot catalog/web
+	$(BIN)/pybabel extract -F catalog/web/babel.cfg -k N_ -o catalog/web/translations/messages.pot catalog/web
 	$(BIN)/pybabel update -i catalog/web/translations/messages.pot -d catalog/web/translations --no-fuzzy-matching
