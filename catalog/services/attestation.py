@@ -49,6 +49,14 @@ def states(store, as_of: date, period_days: int) -> list[EntryState]:
     return answer
 
 
+def state_of(store, entity_id: str, as_of: date, period_days: int) -> EntryState | None:
+    return next((s for s in states(store, as_of, period_days) if s.id == entity_id), None)
+
+
+def may_confirm(user: User, state: EntryState) -> bool:
+    return user.can("edit_catalog") or (user.can("attest") and any(p["id"] == user.person_id for p in state.people))
+
+
 def tasks(store, person_id: str, as_of: date, period_days: int) -> list[EntryState]:
     """The person's overdue entries."""
     return [s for s in states(store, as_of, period_days) if s.overdue and any(p["id"] == person_id for p in s.people)]
@@ -77,8 +85,7 @@ def confirm(store, user: User, entity_ids: list[str], now: datetime, period_days
         state = known.get(entity_id)
         if state is None:
             raise NotFound(f"No system or dataset '{entity_id}' to confirm.")
-        if not user.can("edit_catalog") and not (user.can("edit_owned") and
-                                                  any(p["id"] == user.person_id for p in state.people)):
+        if not may_confirm(user, state):
             raise Forbidden(f"Only its owners can confirm '{entity_id}'.")
         entries.append({"id": state.id, "type": state.type})
     at = now.astimezone(timezone.utc).isoformat(timespec="seconds")

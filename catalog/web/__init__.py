@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from catalog.errors import CatalogError, InvalidInput
 from catalog.settings import get_settings
-from catalog.web import auth, editing, i18n, pages, pictures
+from catalog.web import auth, editing, i18n, pages, pictures, workflows
 from catalog.web.core import SignInNeeded, error_page
 
 STATIC = Path(__file__).parent / "static"
@@ -37,6 +37,7 @@ def install(app: FastAPI, dev: bool = False) -> None:
     app.include_router(auth.router)
     app.include_router(pictures.router)
     app.include_router(editing.router)
+    app.include_router(workflows.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -16,10 +16,11 @@ from catalog.security import User, edit_permission
 from catalog.harvest import runs as harvest_runs
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import configured_sources, source
-from catalog.services import access, conflicts, entities, entries, reports, search
+from catalog.services import access, attestation, conflicts, entities, entries, reports, search
 from catalog.settings import get_settings
 from catalog.web.core import NODE_BY_PATH, View, page, web_user
 from ontology import ONTOLOGY, NodeType
+from ontology.catalog import ATTESTED
 
 router = APIRouter(include_in_schema=False)
 UserDep = Annotated[User, Depends(web_user)]
@@ -151,6 +152,8 @@ def entity_page(type_path: str):
             result = access.who_has_access(view.store, entity_id, date.today(), False, None, False, 0, 1000)
             access_summary = {level: sum(1 for p in result.principals if p.level == level) for level in access.LEVELS}
         history = entries.changes(view.store, entity_id, 20) if user.can("history") else None
+        confirmation = attestation.state_of(view.store, entity_id, date.today(), get_settings().attestation_period_days) \
+            if node.label in ATTESTED else None
         owners_by_role: dict[str, list[dict[str, Any]]] = {}
         for owner in entity.get("owners", []):
             owners_by_role.setdefault(owner["role"], []).append(owner)
@@ -164,7 +167,8 @@ def entity_page(type_path: str):
                            has_lineage=node.label in ("System", "Dataset", "FintComponent"),
                            has_access=node.label in access.RESOURCE_TYPES and user.can("read_access"),
                            has_reach=node.label in access.PRINCIPAL_TYPES and user.can("read_access"),
-                           missing=entries.missing(entity))
+                           missing=entries.missing(entity), confirmation=confirmation,
+                           may_confirm=confirmation is not None and attestation.may_confirm(user, confirmation))
 
     return handler
 

@@ -19,6 +19,7 @@ import uvicorn
 
 from catalog.app import create_app
 from catalog.demo.load import edit_and_harvest, load
+from catalog.demo.workflows import start_workflows
 from catalog.settings import get_settings
 from catalog.store.driver import Store
 from tests.conftest import ROOT, wipe
@@ -32,10 +33,12 @@ SCREENSHOTS = ROOT / ".data" / "screenshots"
 
 @pytest.fixture(scope="package")
 def demo_county(store: Store) -> Store:
-    """The demo county, as `make demo` loads it (a manual edit and two harvests included)."""
+    """The demo county, as `make demo` loads it (a manual edit, two harvests and the workflows in
+    progress included)."""
     wipe(store)
     load(store)
     edit_and_harvest(store)
+    start_workflows(store)
     return store
 
 

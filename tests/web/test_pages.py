@@ -29,7 +29,8 @@ def _page_types(api) -> dict[str, str]:
         "lineage": "/systems/system-visma-inschool/lineage", "access": "/datasets/dataset-elevregister/access",
         "reach": f"/people/{who['id']}/reach", "path": f"/access/path?{urlencode({'from': who['id'], 'to': 'dataset-elevregister'})}",
         "reports": "/reports/", "report": "/reports/systems-without-owner", "harvest": "/harvest/", "signin": "/signin",
-        "error": "/systems/no-such-system",
+        "error": "/systems/no-such-system", "tasks": "/tasks", "attestations": "/attestations",
+        "reviews": "/access-reviews/", "review": f"/access-reviews/{api.get('/access-reviews').json()[0]['id']}",
     }
 
 
