@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-import traceback
+import logging
 import uuid
 from abc import ABC, abstractmethod
 from collections import defaultdict
@@ -28,6 +28,8 @@ from ontology import ONTOLOGY
 from ontology.api_models import NODE_MODELS
 from ontology.checks import match_keys
 from ontology.records import NodeRecord, RelRecord
+
+log = logging.getLogger("connectors.framework")
 
 MAX_ERRORS_KEPT = 200
 
@@ -143,11 +145,14 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
             run.update(_cleanup(store, source, run["id"], allow_mass_delete, run["diff"]))
     except Exception as error:  # any failure ends the run as failed and deletes nothing
         run["status"] = "failed"
-        detail = str(error) if isinstance(error, (HarvestFailed, ValidationError, OSError)) else \
-            f"{type(error).__name__}: {error}"
+        if isinstance(error, (HarvestFailed, ValidationError, OSError)):
+            detail = str(error)
+        else:
+            # What an unexpected failure says (hosts, ports, file paths, a traceback) goes to the
+            # log, not into the run that readers see.
+            log.exception("harvest run %s of %s failed", run["id"], source.id)
+            detail = f"unexpected {type(error).__name__}; the server log has the details under run {run['id']}"
         run["errors"] = [detail, *run["errors"]][:MAX_ERRORS_KEPT]
-        if not isinstance(error, (HarvestFailed, ValidationError, OSError)):
-            run["errors"].append(traceback.format_exc(limit=3)[-1500:])
     else:
         run["status"] = run.get("status") if run.get("status") != "running" else "succeeded"
     run["finished"] = now_iso()

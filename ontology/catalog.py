@@ -25,6 +25,12 @@ MECHANISMS = ("fint", "api", "file-transfer", "message-queue", "svarut-fiks", "m
 INTEGRATION_STATUS = ("planned", "active", "disabled", "retired")
 LINEAGE_KINDS = ("declared", "observed")
 OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier", "databehandler", "kontaktperson")
+# The ownership roles that let their holder edit what they own. A kontaktperson is someone to ask,
+# and a databehandler processes data on the owner's behalf; neither keeps the entry.
+EDITING_OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier")
+# An entity owned with the system its ref names: a dataset with the system holding it, an
+# integration with the system it leaves from.
+OWNED_THROUGH = {"Dataset": "system", "Integration": "source_system"}
 ACCESS_LEVELS = ("read", "write", "admin")
 
 VALID_FROM = Prop("valid_from", "date", "First day the fact holds; open when empty.")
@@ -303,6 +309,8 @@ API_TOKEN = NodeType(
         Prop("created", description="When it was made."),
         Prop("expires", description="When it stops working."),
         Prop("revoked", "bool", description="Revoked tokens never work again."),
+        Prop("dev", "bool", description="Made by development mode; works only while the server runs in it, "
+                                        "and is revoked when it stops."),
     ),
     nb="API-nøkkel",
 )
@@ -337,6 +345,8 @@ ROLE_ASSIGNMENT = NodeType(
 )
 
 PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
+# Who can reach what: only those with the read_access permission see these relationships.
+ACCESS_RELATIONSHIPS = ("HAS_ACCESS", "MEMBER_OF", "HAS_ROLE")
 OWNERS = ("Person", "OrgUnit", "Organization")
 OWNED = ("System", "Dataset", "Integration", "FintComponent")
 
