@@ -335,10 +335,10 @@ CHANGE_RECORD = NodeType(
 
 ROLE_ASSIGNMENT = NodeType(
     "CatalogRoleAssignment", "admin/role-assignments", "assignment",
-    "A catalog role given to a signed-in user (by subject, UPN or e-mail), besides token claims.",
+    "A catalog role given to a signed-in user (by immutable subject or UPN), besides token claims.",
     props=(
         Prop("subject", required=True, indexed=True, check=checks.lower_case,
-             description="The user's subject, UPN or e-mail, as the sign-in token carries it."),
+             description="The user's immutable subject (<tid>/<oid>, or sub) or UPN; never an e-mail."),
         Prop("role", required=True, description="reader, owner, architect, auditor or admin."),
     ),
     nb="Katalogrolle",
