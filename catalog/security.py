@@ -3,8 +3,9 @@
 A request carries `Authorization: Bearer <token>`: either an API token (made by an admin, stored
 hashed) or an OpenID Connect access token (issuer, audience and JWKS configured; Entra ID works).
 Roles come from the API token, from the OIDC token's claim (mapped by configuration), or from
-role assignments stored in the catalog. Every /api/v1 route declares the permission it needs
-(`x-permission` in the OpenAPI document); `authorize` enforces it, owner scope included.
+role assignments stored in the catalog, matched on the user's immutable subject or admin-set UPN,
+never on an e-mail address. Every /api/v1 route declares the permission it needs (`x-permission`
+in the OpenAPI document); `authorize` enforces it, owner scope included.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from catalog.errors import CatalogError, Forbidden, Unauthorized
 from catalog.settings import Settings
 from catalog.store import security as security_store
 from catalog.store.driver import Store
+from ontology.catalog import EDITING_OWNERSHIP_ROLES
 
 log = logging.getLogger("catalog.security")
 
@@ -269,7 +271,8 @@ async def authorize(request: Request, store: Store, settings: Settings) -> User:
             raise Forbidden(f"Your role(s) {', '.join(sorted(user.roles)) or 'none'} may not change this.")
         target = await _owned_target(request, store)
         if not (user.person_id and target and security_store.owns(store, user.person_id, target)):
-            raise Forbidden("You may change only what you or your unit own.")
+            raise Forbidden("You may change only what you or your unit own today, as "
+                            f"{' or '.join(EDITING_OWNERSHIP_ROLES)}.")
     elif not user.can(permission):
         raise Forbidden(f"This needs permission '{permission}' ({PERMISSIONS[permission]}); "
                         f"your role(s): {', '.join(sorted(user.roles)) or 'none'}.")

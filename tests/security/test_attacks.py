@@ -184,7 +184,7 @@ def test_04_a_hanging_key_server_freezes_nothing_and_the_last_good_keys_serve(st
         idp.release()
 
 
-def test_05_oversized_credentials_are_refused_before_decoding(client):
+def test_05_oversized_credentials_are_refused_before_decoding(client, idp):
     header = jwt.utils.base64url_encode(json.dumps({"alg": "RS256", "kid": "x" * 2_000_000}).encode()).decode()
     huge = f"{header}.e30.c2ln"
     body = assert_problem(client.get("/api/v1/systems", headers=bearer(huge)), 401)
