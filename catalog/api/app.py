@@ -20,11 +20,10 @@ from catalog.api.deps import signed_in
 from catalog.api.routes import admin, export, harvest, queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
+from catalog.context import serving
 from catalog.security import PERMISSIONS, sign_in
+from catalog.services.connection import Store, opened, prepared
 from catalog.settings import get_settings
-from catalog.store.driver import Store
-from catalog.store.history import REQUEST_ID
-from catalog.store.schema import ensure_schema
 from ontology import ONTOLOGY
 
 API_PREFIX = "/api/v1"
@@ -45,11 +44,12 @@ def create_app(store: Store | None = None, dev_mode: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or Store.connect(get_settings())
-        ensure_schema(app.state.store)
-        yield
-        if store is None:
-            app.state.store.close()
+        if store is not None:
+            app.state.store = prepared(store)
+            yield
+            return
+        with opened(get_settings()) as app.state.store:
+            yield
 
     app = FastAPI(
         title="Data-ownership and integration catalog",
@@ -117,8 +117,7 @@ class Harden:
                     response_headers["Content-Security-Policy"] = API_CSP
             await send(message)
 
-        token = REQUEST_ID.set(request_id)
-        try:
+        with serving(request_id):
             limit = self.max_request_bytes * (20 if path == f"{API_PREFIX}/import/rdf" else 1)
             length = headers.get("content-length")
             if length and (not length.isdigit() or int(length) > limit):
@@ -141,8 +140,6 @@ class Harden:
                 return message
 
             await self.app(scope, receive_counted, send_hardened)
-        finally:
-            REQUEST_ID.reset(token)
 
 
 def _too_large(limit: int) -> JSONResponse:

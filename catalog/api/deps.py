@@ -8,8 +8,8 @@ from fastapi import Depends, Header, Request
 
 from catalog.errors import PreconditionFailed
 from catalog.security import User, authorize
+from catalog.services.connection import Store
 from catalog.settings import get_settings
-from catalog.store.driver import Store
 
 
 # The furthest any list pages; Neo4j's SKIP takes no more than a 64-bit integer, and nobody pages

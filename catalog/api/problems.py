@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from catalog.errors import CatalogError
-from catalog.store.history import REQUEST_ID
+from catalog.context import request_id
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -31,12 +31,12 @@ GENERIC_DETAIL = {
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "request_id": REQUEST_ID.get(), **extra}
+            "request_id": request_id(), **extra}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
 def _server_failure(status: int, title: str, error: BaseException) -> JSONResponse:
-    log.error("request %s failed with %s: %s", REQUEST_ID.get(), status, error,
+    log.error("request %s failed with %s: %s", request_id(), status, error,
               exc_info=status == 500 and not isinstance(error, CatalogError))
     return problem(status, title, GENERIC_DETAIL.get(status, GENERIC_DETAIL[500]))
 
@@ -88,7 +88,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConstraintError)
     async def constraint(_: Request, error: ConstraintError) -> JSONResponse:
         # Reached only when two writers race past the store's own checks.
-        log.warning("request %s collided: %s", REQUEST_ID.get(), error.message)
+        log.warning("request %s collided: %s", request_id(), error.message)
         return problem(409, "Conflict", "The change collides with one made at the same moment; read again and retry.")
 
     @app.exception_handler(ClientError)
