@@ -442,23 +442,32 @@ OWNER_EDITED = {"systems", "datasets", "integrations", "ownerships"}
 ACCESS_RESOURCES = {"access-grants", "memberships", "role-assignments"}
 
 
+ATTESTERS = {"owner", "architect", "admin"}
+REVIEW_OPENERS = {"auditor", "admin"}
+
+
 def expected_roles(method: str, path: str) -> set[str]:
     """Who may call each route, as the README's roles describe them. An owner may edit only what
     they own, and nobody owns the placeholder ids, so owner edits count as refused here."""
     parts = path.removeprefix("/api/v1/").split("/")
     head = parts[0]
-    if head == "admin" or head == "import":
+    if head in ("admin", "import", "webhooks", "notices"):
         return ADMINS
     if head == "history":
         return ACCESS_READERS
+    if head == "access-reviews" and method == "post":
+        # Reviewers decide (or pass on) their items; auditors open and close campaigns.
+        return ATTESTERS if parts[-1] in ("decision", "delegate") else REVIEW_OPENERS
+    if head == "attestations" and method == "post":
+        return ATTESTERS
     if method == "get":
         if head in ACCESS_RESOURCES or head == "access" or path.endswith("/reports/access-review") \
-                or path.endswith("/export/rdf"):
+                or path.endswith("/export/rdf") or (head == "access-reviews" and parts[-1] in ("actions", "export")):
             return ACCESS_READERS
         return ALL
     if head in ACCESS_RESOURCES:
         return ADMINS
-    if head in {n.path for n in ONTOLOGY.nodes} | OWNER_EDITED | {"harvest", "lineage"}:
+    if head in {n.path for n in ONTOLOGY.nodes} | OWNER_EDITED | {"harvest", "lineage", "sources"}:
         return EDITORS
     raise AssertionError(f"the table says nothing of {method.upper()} {path}")
 
