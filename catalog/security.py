@@ -130,7 +130,11 @@ async def sign_in(request: Request, store: Store, settings: Settings) -> User:
     token = _bearer(request)
     try:
         if token.startswith(TOKEN_PREFIX):
-            return _api_token_user(store, token, _dev_mode(request))
+            # A token seen within the cache's lifetime costs no look-up; a look-up, which waits
+            # on Neo4j (and on its retries when Neo4j is down), runs off the event loop.
+            if _cached(hash_token(token)):
+                return _api_token_user(store, token, _dev_mode(request))
+            return await anyio.to_thread.run_sync(_api_token_user, store, token, _dev_mode(request))
         return await anyio.to_thread.run_sync(_oidc_user, store, settings, token)
     except Unauthorized as error:
         _log_refusal(request, error)
@@ -146,19 +150,29 @@ def _log_refusal(request: Request, error: Unauthorized) -> None:
 # token stops working within this many seconds.
 TOKEN_CACHE_SECONDS = 10.0
 _token_cache: TTLCache[str, dict[str, Any] | None] = TTLCache(maxsize=10_000, ttl=TOKEN_CACHE_SECONDS)
+# The cache is read on the event loop and filled from worker threads.
+_token_cache_lock = threading.Lock()
+
+
+def _cached(token_hash: str) -> bool:
+    with _token_cache_lock:
+        return token_hash in _token_cache
 
 
 def _token_record(store: Store, token_hash: str) -> dict[str, Any] | None:
-    if token_hash in _token_cache:
-        return _token_cache[token_hash]
+    with _token_cache_lock:
+        if token_hash in _token_cache:
+            return _token_cache[token_hash]
     record = security_store.token_by_hash(store, token_hash)
-    _token_cache[token_hash] = record
+    with _token_cache_lock:
+        _token_cache[token_hash] = record
     return record
 
 
 def forget_tokens() -> None:
     """Drop cached token look-ups (after a revocation made here)."""
-    _token_cache.clear()
+    with _token_cache_lock:
+        _token_cache.clear()
 
 
 def _api_token_user(store: Store, token: str, dev_mode: bool = False) -> User:
