@@ -12,6 +12,6 @@ from catalog.services.connection import Store
 
 def create_app(store: Store | None = None, dev: bool = False) -> FastAPI:
     """The API with the web pages; in development mode the sign-in page offers to pick a role."""
-    app = api.create_app(store)
+    app = api.create_app(store, dev_mode=dev)
     web.install(app, dev)
     return app

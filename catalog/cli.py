@@ -56,12 +56,24 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
     if dev and host not in LOOPBACK:
         _fail(f"development mode hands out tokens and runs only on loopback, not on {host}")
+    if dev and get_settings().neo4j_uri:
+        _fail("development mode hands out admin tokens and runs only against the local embedded Neo4j, "
+              "not against NEO4J_URI")
+    if dev and workers > 1:
+        _fail("development mode runs one worker")
     with _store() as store:
+        # Development tokens left by a development server that did not stop cleanly die here.
+        end_dev_mode(store)
         if dev:
             _print_dev_tokens(store)
         console.print(f"Web interface on http://{host}:{port}/  (API under /api/v1, docs: http://{host}:{port}/docs)")
-        if workers == 1:
-            uvicorn.run(create_app(store, dev=dev), host=host, port=port)
+        try:
+            if workers == 1:
+                uvicorn.run(create_app(store, dev=dev), host=host, port=port)
+        finally:
+            if dev:
+                end_dev_mode(store)
+                console.print("Development mode ended: its tokens are revoked.")
     if workers > 1:  # each worker process builds its own app and store
         uvicorn.run("catalog.app:create_app", factory=True, host=host, port=port, workers=workers)
 
@@ -186,12 +198,23 @@ def _print_dev_tokens(store: Store) -> None:
                   f"also in {folder}/dev-token-<role>:")
     for role in ROLES:
         person = owner[0] if role == "owner" and owner else None
-        token = create_token(store, f"dev-{role}-{stamp}", role, 1, person)
+        token = create_token(store, f"dev-{role}-{stamp}", role, 1, person, dev=True)
         path = folder / f"dev-token-{role}"
         path.write_text(token)
         path.chmod(0o600)
         note = f"  (acts for {owner[0]}, who owns {owner[1]})" if person else ""
         console.print(f"  {role:<10} {token}{note}", soft_wrap=True)
+
+
+def end_dev_mode(store: Store) -> None:
+    """Revoke every development token and remove the files that hold them."""
+    from catalog.security import forget_tokens
+    from catalog.store.security import revoke_dev_tokens
+
+    revoke_dev_tokens(store)
+    forget_tokens()
+    for path in get_settings().data_dir.glob("dev-token-*"):
+        path.unlink(missing_ok=True)
 
 
 token_app = typer.Typer(help="API tokens for connectors and automation.", no_args_is_help=True)
@@ -247,7 +270,9 @@ def export_dcat(format: str = typer.Option("turtle", help="turtle, jsonld or xml
     """The DCAT-AP-NO catalogue for Felles datakatalog."""
     from catalog.services import dcat
 
-    _export(lambda store: dcat.catalogue(store, get_settings().public_base_url), dcat.FORMATS, format, output)
+    settings = get_settings()
+    _export(lambda store: dcat.catalogue(store, settings.public_base_url, settings.dcat_contact_email),
+            dcat.FORMATS, format, output)
 
 
 @export_app.command("rdf")

@@ -35,8 +35,15 @@ class Settings(BaseSettings):
     oidc_audience: str | None = None
     oidc_jwks_url: str | None = None
     oidc_role_claim: str = "roles"
-    # Claim value -> catalog role, such as {"Catalog.Admin": "admin"}; given as JSON.
+    # Claim value -> catalog role, such as {"Catalog.Admin": "admin"}; given as JSON. A value the
+    # map does not list gives no role.
     oidc_role_map: dict[str, str] = {}
+    # How long the identity provider's signing keys are trusted before they are fetched again.
+    oidc_keys_seconds: int = Field(300, ge=1, le=900)
+
+    # The DCAT export's contact e-mail: a functional address such as postmottak@…; a person's
+    # own address is never exported.
+    dcat_contact_email: str | None = None
 
     # Browser sign-in to the web pages (OpenID Connect authorization code flow with PKCE) is on
     # when a client id is set; the issuer above publishes the endpoints.

@@ -25,6 +25,12 @@ MECHANISMS = ("fint", "api", "file-transfer", "message-queue", "svarut-fiks", "m
 INTEGRATION_STATUS = ("planned", "active", "disabled", "retired")
 LINEAGE_KINDS = ("declared", "observed")
 OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier", "databehandler", "kontaktperson")
+# The ownership roles that let their holder edit what they own. A kontaktperson is someone to ask,
+# and a databehandler processes data on the owner's behalf; neither keeps the entry.
+EDITING_OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier")
+# An entity owned with the system its ref names: a dataset with the system holding it, an
+# integration with the system it leaves from.
+OWNED_THROUGH = {"Dataset": "system", "Integration": "source_system"}
 ACCESS_LEVELS = ("read", "write", "admin")
 # Workflows that keep the catalog true: what an owner attests, how a review decides, how people are told.
 ATTESTED = ("System", "Dataset")
@@ -314,6 +320,8 @@ API_TOKEN = NodeType(
         Prop("created", description="When it was made."),
         Prop("expires", description="When it stops working."),
         Prop("revoked", "bool", description="Revoked tokens never work again."),
+        Prop("dev", "bool", description="Made by development mode; works only while the server runs in it, "
+                                        "and is revoked when it stops."),
     ),
     nb="API-nøkkel",
 )
@@ -338,10 +346,10 @@ CHANGE_RECORD = NodeType(
 
 ROLE_ASSIGNMENT = NodeType(
     "CatalogRoleAssignment", "admin/role-assignments", "assignment",
-    "A catalog role given to a signed-in user (by subject, UPN or e-mail), besides token claims.",
+    "A catalog role given to a signed-in user (by immutable subject or UPN), besides token claims.",
     props=(
         Prop("subject", required=True, indexed=True, check=checks.lower_case,
-             description="The user's subject, UPN or e-mail, as the sign-in token carries it."),
+             description="The user's immutable subject (<tid>/<oid>, or sub) or UPN; never an e-mail."),
         Prop("role", required=True, description="reader, owner, architect, auditor or admin."),
     ),
     nb="Katalogrolle",
@@ -450,6 +458,8 @@ NOTICE = NodeType(
 )
 
 PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
+# Who can reach what: only those with the read_access permission see these relationships.
+ACCESS_RELATIONSHIPS = ("HAS_ACCESS", "MEMBER_OF", "HAS_ROLE")
 OWNERS = ("Person", "OrgUnit", "Organization")
 OWNED = ("System", "Dataset", "Integration", "FintComponent")
 

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog.api import problems
@@ -21,7 +22,7 @@ from catalog.api.routes import admin, export, harvest, queries, search, workflow
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
 from catalog.context import serving
-from catalog.security import PERMISSIONS
+from catalog.security import PERMISSIONS, sign_in
 from catalog.services import scheduler
 from catalog.services.connection import Store, opened, prepared
 from catalog.settings import get_settings
@@ -56,8 +57,9 @@ def scheduled(store: Store) -> Iterator[None]:
         stop.set()
 
 
-def create_app(store: Store | None = None) -> FastAPI:
-    """Build the app; tests pass their own store, otherwise it connects at start-up."""
+def create_app(store: Store | None = None, dev_mode: bool = False) -> FastAPI:
+    """Build the app; tests pass their own store, otherwise it connects at start-up. Development
+    tokens work only in an app built with `dev_mode`."""
     settings = get_settings()
 
     @asynccontextmanager
@@ -80,6 +82,7 @@ def create_app(store: Store | None = None) -> FastAPI:
         # The interactive docs are served by catalog.app with the vendored Swagger UI, not a CDN's.
         docs_url=None,
     )
+    app.state.dev_mode = dev_mode
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(signed_in)])
@@ -111,7 +114,9 @@ def create_app(store: Store | None = None) -> FastAPI:
 
 
 class Harden:
-    """Every response: the size limit, a request id (recorded with each change), security headers.
+    """Every request: a request id (recorded with each change and in every error), security
+    headers, the size limit counted on the bytes as they arrive, and sign-in for /api/v1 before
+    any byte of the body is read.
 
     Plain ASGI rather than `@app.middleware("http")`, which costs a task and a body stream per
     request."""
@@ -124,11 +129,6 @@ class Harden:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers, path = Headers(scope=scope), scope["path"]
-        length = headers.get("content-length")
-        limit = self.max_request_bytes * (20 if path == f"{API_PREFIX}/import/rdf" else 1)
-        if length and (not length.isdigit() or int(length) > limit):
-            response = problems.problem(413, "Request too large", f"Requests may be at most {limit} bytes.")
-            return await response(scope, receive, send)
         request_id = (headers.get("x-request-id") or uuid.uuid4().hex)[:100]
 
         async def send_hardened(message: Message) -> None:
@@ -142,7 +142,42 @@ class Harden:
             await send(message)
 
         with serving(request_id):
-            await self.app(scope, receive, send_hardened)
+            limit = self.max_request_bytes * (20 if path == f"{API_PREFIX}/import/rdf" else 1)
+            length = headers.get("content-length")
+            if length and (not length.isdigit() or int(length) > limit):
+                return await _too_large(limit)(scope, receive, send_hardened)
+            if (path == API_PREFIX or path.startswith(f"{API_PREFIX}/")) and scope["method"] != "OPTIONS":
+                refusal = await _sign_in(scope)
+                if refusal is not None:
+                    return await refusal(scope, receive, send_hardened)
+            received = 0
+
+            async def receive_counted() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        # FastAPI passes an HTTPException raised while it reads the body on to
+                        # the error handlers; the rest of the body is never read.
+                        raise HTTPException(413, f"Requests may be at most {limit} bytes.")
+                return message
+
+            await self.app(scope, receive_counted, send_hardened)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return problems.problem(413, "Request too large", f"Requests may be at most {limit} bytes.")
+
+
+async def _sign_in(scope: Scope) -> JSONResponse | None:
+    """Authenticate from the headers alone; the routes' dependency then checks the permission."""
+    app = scope["app"]
+    try:
+        scope.setdefault("state", {})["user"] = await sign_in(Request(scope), app.state.store, get_settings())
+    except Exception as error:  # rendered as the error handlers would, never as a stack trace
+        return problems.response_for(error)
+    return None
 
 
 def _check_every_route_has_a_permission(app: FastAPI) -> None:

@@ -12,6 +12,11 @@ from catalog.services.connection import Store
 from catalog.settings import get_settings
 
 
+# The furthest any list pages; Neo4j's SKIP takes no more than a 64-bit integer, and nobody pages
+# a million entries by hand.
+MAX_OFFSET = 1_000_000
+
+
 # The small dependencies are `async def` although they do not await: FastAPI runs a plain `def`
 # dependency on the thread pool, a hand-off that costs more than the work.
 async def get_store(request: Request) -> Store:
@@ -19,7 +24,8 @@ async def get_store(request: Request) -> Store:
 
 
 async def signed_in(request: Request) -> User:
-    """Authenticates and authorises every /api/v1 request (see catalog.security)."""
+    """Authorises every /api/v1 request (see catalog.security); the Harden middleware has signed it
+    in already, before any of the body was read."""
     return await authorize(request, request.app.state.store, get_settings())
 
 

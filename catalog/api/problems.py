@@ -1,4 +1,8 @@
-"""Every error leaves the API as application/problem+json (RFC 9457), never as a stack trace."""
+"""Every error leaves the API as application/problem+json (RFC 9457), never as a stack trace.
+
+Each problem carries the request's id. A server-side failure (5xx) tells the client only what
+kind of failure it was; what the driver or the code said goes to the log under that id, since it
+names hosts, ports and files."""
 
 from __future__ import annotations
 
@@ -13,14 +17,46 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from catalog.errors import CatalogError
+from catalog.context import request_id
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
 
+GENERIC_DETAIL = {
+    500: "The request could not be completed.",
+    503: "The catalog's store cannot be reached right now; try again shortly.",
+}
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "request_id": request_id(), **extra}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _server_failure(status: int, title: str, error: BaseException) -> JSONResponse:
+    log.error("request %s failed with %s: %s", request_id(), status, error,
+              exc_info=status == 500 and not isinstance(error, CatalogError))
+    return problem(status, title, GENERIC_DETAIL.get(status, GENERIC_DETAIL[500]))
+
+
+def response_for(error: Exception) -> JSONResponse:
+    """The problem for an error raised outside a route (in sign-in), as the handlers render it."""
+    if isinstance(error, CatalogError):
+        return _catalog_problem(error)
+    if isinstance(error, (ServiceUnavailable, SessionExpired, DatabaseUnavailable)):
+        return _server_failure(503, "Store unavailable", error)
+    return _server_failure(500, "Internal error", error)
+
+
+def _catalog_problem(error: CatalogError) -> JSONResponse:
+    if error.status >= 500:
+        response = _server_failure(error.status, error.title, error)
+    else:
+        response = problem(error.status, error.title, error.detail, **error.extra)
+    response.headers.update(error.headers)
+    return response
 
 
 def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
@@ -30,9 +66,7 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(CatalogError)
     async def catalog_error(_: Request, error: CatalogError) -> JSONResponse:
-        response = problem(error.status, error.title, error.detail, **error.extra)
-        response.headers.update(error.headers)
-        return response
+        return _catalog_problem(error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -54,25 +88,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConstraintError)
     async def constraint(_: Request, error: ConstraintError) -> JSONResponse:
         # Reached only when two writers race past the store's own checks.
-        return problem(409, "Conflict", f"The change collides with existing data: {error.message}")
+        log.warning("request %s collided: %s", request_id(), error.message)
+        return problem(409, "Conflict", "The change collides with one made at the same moment; read again and retry.")
 
     @app.exception_handler(ClientError)
     async def client_error(_: Request, error: ClientError) -> JSONResponse:
         if "TransactionTimedOut" in (error.code or "") or "Terminated" in (error.code or ""):
             return problem(503, "Query took too long", "The query hit its time limit; narrow it and try again.")
-        log.exception("unexpected Neo4j client error")
-        return problem(500, "Internal error", "The request could not be completed.")
+        return _server_failure(500, "Internal error", error)
 
     @app.exception_handler(ServiceUnavailable)
     @app.exception_handler(SessionExpired)
     @app.exception_handler(DatabaseUnavailable)
     async def unavailable(_: Request, error: Exception) -> JSONResponse:
-        return problem(503, "Store unavailable", "Neo4j cannot be reached right now.")
+        return _server_failure(503, "Store unavailable", error)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return problem(500, "Internal error", "The request could not be completed.")
+        return _server_failure(500, "Internal error", error)
 
 
 def _title(status: int) -> str:

@@ -6,9 +6,9 @@ the source's own facts, and never more than the source's share limit without con
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-import traceback
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,6 +28,8 @@ from ontology import ONTOLOGY
 from ontology.api_models import NODE_MODELS
 from ontology.checks import match_keys
 from ontology.records import NodeRecord, RelRecord
+
+log = logging.getLogger("catalog.harvest")
 
 MAX_ERRORS_KEPT = 200
 _RUN = next(node for node in ONTOLOGY.operational if node.label == "HarvestRun")
@@ -142,12 +144,14 @@ def validate(run: HarvestRun, harvest: Harvest) -> None:
 
 def _failed(run: HarvestRun, error: Exception) -> None:
     run.status = "failed"
-    expected = isinstance(error, (HarvestFailed, ValidationError, OSError))
-    detail = str(error) if expected else f"{type(error).__name__}: {error}"
-    errors = [detail, *run.errors][:MAX_ERRORS_KEPT]
-    if not expected:
-        errors.append(traceback.format_exc(limit=3)[-1500:])
-    run.errors = errors
+    if isinstance(error, (HarvestFailed, ValidationError, OSError)):
+        detail = str(error)
+    else:
+        # What an unexpected failure says (hosts, ports, file paths, a traceback) goes to the log,
+        # not into the run that readers see.
+        log.exception("harvest run %s of %s failed", run.id, run.source)
+        detail = f"unexpected {type(error).__name__}; the server log has the details under run {run.id}"
+    run.errors = [detail, *run.errors][:MAX_ERRORS_KEPT]
 
 
 def _record(store: Store, run: HarvestRun) -> None:

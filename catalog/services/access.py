@@ -213,12 +213,16 @@ def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
+# Past this a cursor is not one the API gave out (and past 2**63 Neo4j cannot SKIP).
+MAX_CURSOR_OFFSET = 1_000_000
+
+
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
         kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        if kind == "offset" and value.isdigit():
+        if kind == "offset" and value.isdigit() and int(value) <= MAX_CURSOR_OFFSET:
             return int(value)
     except (ValueError, UnicodeDecodeError):
         pass

@@ -61,7 +61,10 @@ def readiness_rows(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
-def catalogue(store: Store, base_url: str) -> Graph:
+def catalogue(store: Store, base_url: str, contact_email: str | None = None) -> Graph:
+    """The DCAT-AP-NO catalogue. A contact point is the owning unit (for a person, the unit they
+    work in) with the functional `contact_email` when one is configured; a person's own e-mail
+    address is never exported."""
     graph = bind(Graph())
     org = export_store.publisher(store)
     catalog = URIRef(f"{base_url}/api/v1/export/dcat")
@@ -77,7 +80,7 @@ def catalogue(store: Store, base_url: str) -> Graph:
     published = set()
     for entry in _entries(store):
         if entry["dataset"].get("publish") and not missing(entry)[0]:
-            dataset = _dataset(graph, entry, base_url, publisher)
+            dataset = _dataset(graph, entry, base_url, publisher, contact_email)
             graph.add((catalog, DCAT.dataset, dataset))
             published.add(entry["dataset"]["id"])
     for row in export_store.fint_components(store):
@@ -96,7 +99,8 @@ def _publisher(graph: Graph, org: dict[str, Any]) -> URIRef:
     return uri
 
 
-def _dataset(graph: Graph, entry: dict[str, Any], base_url: str, publisher: URIRef) -> URIRef:
+def _dataset(graph: Graph, entry: dict[str, Any], base_url: str, publisher: URIRef,
+             contact_email: str | None) -> URIRef:
     data = entry["dataset"]
     uri = URIRef(f"{base_url}/api/v1/datasets/{quote(data['id'], safe='')}")
     graph.add((uri, RDF.type, DCAT.Dataset))
@@ -115,12 +119,14 @@ def _dataset(graph: Graph, entry: dict[str, Any], base_url: str, publisher: URIR
     if data.get("landing_page"):
         graph.add((uri, DCAT.landingPage, URIRef(data["landing_page"])))
     for contact in entry["contacts"]:
-        point = URIRef(f"{uri}#contact-{quote(contact['id'], safe='')}")
+        # A person is reached through their unit; a person without one is named, with no address.
+        holder = contact.get("unit") or contact
+        point = URIRef(f"{uri}#contact-{quote(holder['id'], safe='')}")
         graph.add((uri, DCAT.contactPoint, point))
         graph.add((point, RDF.type, VCARD.Organization))
-        graph.add((point, VCARD.fn, Literal(contact.get("name") or contact["id"], lang="nb")))
-        if contact.get("email"):
-            graph.add((point, VCARD.hasEmail, URIRef(f"mailto:{quote(contact['email'], safe='@')}")))
+        graph.add((point, VCARD.fn, Literal(holder.get("name") or holder["id"], lang="nb")))
+        if contact_email:
+            graph.add((point, VCARD.hasEmail, URIRef(f"mailto:{quote(contact_email, safe='@')}")))
     for fmt in entry["formats"]:
         distribution = URIRef(f"{uri}#distribution-{quote(fmt['id'], safe='')}")
         graph.add((uri, DCAT.distribution, distribution))

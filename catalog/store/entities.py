@@ -13,13 +13,15 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from catalog.errors import AlreadyExists, HasDependants, InvalidInput, InvalidReference, NotFound, PreconditionFailed
+from catalog.errors import (AlreadyExists, Forbidden, HasDependants, InvalidInput, InvalidReference, NotFound,
+                            PreconditionFailed)
 from catalog.store.cypher import label_test, ref_pattern, summary, type_of
-from catalog.store import history
+from catalog.store import history, security
 from catalog.store.driver import Store
 from catalog.store.ingest import now_iso
 from catalog.store.schema import ENTITY
 from ontology import ONTOLOGY, NodeType
+from ontology.catalog import OWNED_THROUGH
 from ontology.records import edge_id, slug
 
 MANUAL = "manual"
@@ -207,8 +209,10 @@ def _record_of(entity: dict[str, Any], node: NodeType) -> dict[str, Any]:
 
 
 def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any], *, replace: bool,
-                  actor: str, expected_version: int | None = None) -> dict[str, Any]:
-    """Replace (every writable field; absent means empty) or patch (only the fields given)."""
+                  actor: str, expected_version: int | None = None, confined_to: str | None = None) -> dict[str, Any]:
+    """Replace (every writable field; absent means empty) or patch (only the fields given).
+    `confined_to` (an owner's person id): a changed ref the entity is owned through must point at
+    something that person owns too, so no owner moves a dataset or integration into another's system."""
     node = ONTOLOGY.node(label)
     if replace:
         writable = [p.name for p in ONTOLOGY.all_props(node) if p.derive is None]
@@ -230,6 +234,8 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         current = _current(tx, label, entity_id, expected_version)
         before = _record_of(_get(tx, label, entity_id), node)
+        if confined_to is not None:
+            _check_move(tx, label, before, refs, confined_to)
         props.update(_derive(node, {**current, **props}))
         _check_unique(tx, node, props, entity_id)
         _check_refs(tx, node, entity_id, refs)
@@ -245,6 +251,14 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
         return updated
 
     return store.write(work)
+
+
+def _check_move(tx: ManagedTransaction, label: str, before: dict[str, Any], refs: dict[str, Any], person_id: str) -> None:
+    field = OWNED_THROUGH.get(label)
+    target = refs.get(field) if field else None
+    if target is not None and target != before.get(field) and security.unowned(tx, person_id, [target]):
+        raise Forbidden(f"You may move a {label} only into something you own too; you do not own '{target}'.",
+                        errors=[{"loc": ["body", field], "msg": f"not yours: '{target}'"}])
 
 
 def _current(tx: ManagedTransaction, label: str, entity_id: str, expected_version: int | None) -> dict[str, Any]:
@@ -271,8 +285,9 @@ def _dependant_statements() -> tuple[str, ...]:
 
 
 def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, actor: str,
-                  expected_version: int | None = None) -> list[dict[str, Any]]:
+                  expected_version: int | None = None, confined_to: str | None = None) -> list[dict[str, Any]]:
     """Delete a node; its dependants (transitively) block the delete unless cascade is set.
+    `confined_to` (an owner's person id): the cascade goes only over what that person owns too.
     Returns what was deleted besides the node itself."""
 
     def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
@@ -290,6 +305,11 @@ def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, ac
             raise HasDependants(
                 f"{len(listed)} node(s) depend on {label} '{entity_id}'; delete them first or repeat with ?cascade=true.",
                 dependants=listed)
+        blockers = security.unowned(tx, confined_to, sorted(dependants)) if confined_to and dependants else []
+        if blockers:
+            raise Forbidden(f"The cascade would delete what you do not own: {', '.join(blockers)}; "
+                            "ask its owners, or an architect.",
+                            blocking=[dependants[b] for b in blockers])
         for gone in [{"id": entity_id, "type": label}, *dependants.values()]:
             gone_node = ONTOLOGY.node(gone["type"])
             history.record(tx, "delete", gone["id"], gone["type"], actor, _record_of(_get(tx, gone["type"], gone["id"]), gone_node), None)

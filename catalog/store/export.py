@@ -22,7 +22,8 @@ def datasets(store: Store) -> list[dict[str, Any]]:
         "MATCH (d:Dataset) RETURN d {.*} AS dataset, "
         f"[(h)-[:HOLDS]->(d) | h {{.id, .name, .url, type: {type_of('h')}}}] AS holders, "
         "[(d)-[:HAS_FORMAT]->(f:Format) | f {.id, .name, .media_type, .file_type}] AS formats, "
-        f"[(o)-[r:OWNS]->(d) WHERE r.role IN $roles | o {{.id, .name, .email, type: {type_of('o')}, role: r.role}}] AS contacts "
+        f"[(o)-[r:OWNS]->(d) WHERE r.role IN $roles | o {{.id, .name, type: {type_of('o')}, role: r.role, "
+        "unit: head([(o)-[:WORKS_IN]->(u:OrgUnit) | u {.id, .name}])}] AS contacts "
         "ORDER BY d.name, d.id", roles=CONTACT_ROLES)
 
 

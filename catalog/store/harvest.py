@@ -116,8 +116,11 @@ def list_conflicts(store: Store, source: str | None, entity_id: str | None, limi
              "AND (c.dismissed_value IS NULL OR c.dismissed_value <> c.source_value)")
     params = {"source": source, "entity": entity_id}
     total = store.rows(f"MATCH (c:Conflict) {where} RETURN count(c) AS n", **params)[0]["n"]
-    rows = store.rows(f"MATCH (c:Conflict) {where} RETURN c {{.*}} AS conflict ORDER BY c.last_seen DESC, c.id "
-                      "SKIP $offset LIMIT $limit", **params, offset=offset, limit=limit)
+    # Each with the type of the node it concerns (None for an edge), for redaction.
+    rows = store.rows(f"MATCH (c:Conflict) {where} WITH c ORDER BY c.last_seen DESC, c.id SKIP $offset LIMIT $limit "
+                      f"OPTIONAL MATCH (n:{ENTITY} {{id: c.entity_id}}) "
+                      f"RETURN c {{.*, entity_type: {type_of('n')}}} AS conflict ORDER BY c.last_seen DESC, c.id",
+                      **params, offset=offset, limit=limit)
     return [row["conflict"] for row in rows], total
 
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
 from catalog.cli import app as cli
-from catalog.security import ROLE_PERMISSIONS, ROLES, create_token
+from catalog.security import create_token
 from catalog.settings import get_settings
 from tests.api.test_entities import assert_problem
 from tests.factory import create
@@ -48,21 +48,6 @@ def test_every_route_but_health_needs_a_token(client):
     assert client.get("/healthz", headers={"Authorization": ""}).status_code == 200
     assert client.get("/readyz", headers={"Authorization": ""}).status_code == 200
     assert_problem(client.get("/api/v1/systems", headers={"Authorization": "Bearer dkat_forged"}), 401)
-
-
-def test_route_by_role_matrix(client, tokens):
-    operations = routes(client)
-    assert len(operations) >= 60
-    for method, path, permission in operations:
-        for role in ROLES:
-            response = call(client, method, path, tokens[role])
-            granted = ROLE_PERMISSIONS[role]
-            # An owner may edit only what they own, and nobody owns the placeholder id.
-            allowed = permission in granted and (permission != "edit_owned" or "edit_catalog" in granted)
-            if allowed:
-                assert response.status_code not in (401, 403), (role, method, path, response.text)
-            else:
-                assert response.status_code == 403, (role, method, path, response.status_code)
 
 
 def test_owner_edits_own_system_and_not_anothers(client, store):
@@ -173,10 +158,10 @@ def identity_provider(monkeypatch):
 
 
 def test_openid_connect_tokens_with_mapped_claims_and_stored_assignments(client, identity_provider):
-    architect = {"Authorization": f"Bearer {identity_provider(roles=['Catalog.Architect'], preferred_username='a@fylke.no')}"}
+    architect = {"Authorization": f"Bearer {identity_provider(roles=['Catalog.Architect'], upn='a@fylke.no')}"}
     assert client.post("/api/v1/systems", json={"name": "Via OIDC"}, headers=architect).status_code == 201
     assert client.get("/api/v1/history/system-via-oidc").json()["items"][0]["actor"] == "a@fylke.no"
-    nobody = {"Authorization": f"Bearer {identity_provider(preferred_username='b@fylke.no')}"}
+    nobody = {"Authorization": f"Bearer {identity_provider(upn='b@fylke.no')}"}
     assert_problem(client.get("/api/v1/systems", headers=nobody), 403)
     client.post("/api/v1/admin/role-assignments", json={"subject": "B@fylke.no", "role": "auditor"})
     assert client.get("/api/v1/access-grants", headers=nobody).status_code == 200

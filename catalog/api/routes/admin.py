@@ -44,7 +44,9 @@ class TokenInfo(BaseModel):
 
 class AssignmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    subject: str = Field(min_length=1, max_length=200, description="UPN, e-mail or subject of the signed-in user.")
+    subject: str = Field(min_length=1, max_length=200,
+                         description="The signed-in user's immutable subject (<tid>/<oid>, or sub) or admin-set UPN; "
+                                     "an e-mail address matches nothing.")
     role: Role
 
 

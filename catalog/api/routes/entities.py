@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from catalog.api.deps import ActorDep, StoreDep, UserDep, VersionDep, etag, permission
 from catalog.security import edit_permission
-from catalog.services import entities
+from catalog.services import entities, redaction
 from ontology import ONTOLOGY, NodeType
 from ontology.api_models import NODE_MODELS, EntitySummary, Page, prop_annotation
 
@@ -49,17 +49,19 @@ def entity_router(node: NodeType) -> APIRouter:
     ref_fields = {r.field for r in node.refs}
     # Owners edit what they own; everything else is the architects'.
     edit = permission(edit_permission(label))
-    personal = {p.name for p in node.props if p.personal}
 
     def shown(user, entity: dict) -> dict:
-        if personal and not user.can("read_personal"):
-            return {k: v for k, v in entity.items() if k not in personal}
-        return entity
+        return redaction.entity(user, label, entity)
+
+    def confined(user) -> str | None:
+        """Whom an owner's change is confined to: what this person owns (None: not confined)."""
+        return None if user.can("edit_catalog") else user.person_id
 
     @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=f"List {node.path}",
                 openapi_extra=permission("read"))
     def list_(store: StoreDep, user: UserDep, query: Annotated[Filters, Query()]) -> dict:
         given = query.model_dump(exclude_none=True, exclude={"limit", "offset", "sort", "order", "q"})
+        redaction.check_list_query(user, label, set(given) | {query.sort})
         items, total = entities.list_entities(store, label, entities.ListQuery(
             filters={k: v for k, v in query.model_dump(mode="json", exclude_none=True).items() if k in given and k not in ref_fields},
             ref_filters={k: v for k, v in given.items() if k in ref_fields},
@@ -77,38 +79,39 @@ def entity_router(node: NodeType) -> APIRouter:
 
     @router.post("", response_model=Read, status_code=status.HTTP_201_CREATED, operation_id=f"create_{noun}",
                  summary=f"Create one of the {node.path}", openapi_extra=permission("edit_catalog"))
-    def create(body: Create, store: StoreDep, actor: ActorDep, response: Response) -> dict:
+    def create(body: Create, store: StoreDep, user: UserDep, actor: ActorDep, response: Response) -> dict:
         created = entities.create_entity(store, label, body.model_dump(mode="json"), actor)
         response.headers["Location"] = f"/api/v1/{node.path}/{created['id']}"
         response.headers["ETag"] = etag(created.get("version"))
-        return created
+        return shown(user, created)
 
     @router.put("/{entity_id}", response_model=Read, operation_id=f"replace_{noun}",
                 summary=f"Replace one of the {node.path}; fields left out are emptied", openapi_extra=edit)
-    def replace(entity_id: str, body: Create, store: StoreDep, actor: ActorDep, version: VersionDep,
+    def replace(entity_id: str, body: Create, store: StoreDep, user: UserDep, actor: ActorDep, version: VersionDep,
                 response: Response) -> dict:
         data = body.model_dump(mode="json", exclude={"id"})
         updated = entities.update_entity(store, label, entity_id, data, replace=True, actor=actor,
-                                         expected_version=version)
+                                         expected_version=version, confined_to=confined(user))
         response.headers["ETag"] = etag(updated.get("version"))
-        return updated
+        return shown(user, updated)
 
     @router.patch("/{entity_id}", response_model=Read, operation_id=f"patch_{noun}",
                   summary=f"Change some fields of one of the {node.path}", openapi_extra=edit)
-    def patch(entity_id: str, body: Patch, store: StoreDep, actor: ActorDep, version: VersionDep,
+    def patch(entity_id: str, body: Patch, store: StoreDep, user: UserDep, actor: ActorDep, version: VersionDep,
               response: Response) -> dict:
         data = body.model_dump(mode="json", include=body.model_fields_set)
         updated = entities.update_entity(store, label, entity_id, data, replace=False, actor=actor,
-                                         expected_version=version)
+                                         expected_version=version, confined_to=confined(user))
         response.headers["ETag"] = etag(updated.get("version"))
-        return updated
+        return shown(user, updated)
 
     @router.delete("/{entity_id}", response_model=Deleted, operation_id=f"delete_{noun}",
                    summary=f"Delete one of the {node.path}; with cascade, also what depends on it", openapi_extra=edit)
-    def delete(entity_id: str, store: StoreDep, actor: ActorDep, version: VersionDep,
-               cascade: Annotated[bool, Query(description="Also delete the nodes that depend on this one.")] = False) -> dict:
+    def delete(entity_id: str, store: StoreDep, user: UserDep, actor: ActorDep, version: VersionDep,
+               cascade: Annotated[bool, Query(description="Also delete the nodes that depend on this one; "
+                                                          "an owner only those they may delete too.")] = False) -> dict:
         dependants = entities.delete_entity(store, label, entity_id, cascade=cascade, actor=actor,
-                                            expected_version=version)
+                                            expected_version=version, confined_to=confined(user))
         return {"deleted": [{"id": entity_id, "type": label}, *dependants]}
 
     return router

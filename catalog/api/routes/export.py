@@ -26,8 +26,10 @@ def _rdf(graph: Graph, fmt: str, media_type: str) -> Response:
 @router.get("/export/dcat", operation_id="export_dcat", response_class=Response, openapi_extra=permission("read"),
             responses={200: {"content": {m: {} for m in dcat.FORMATS.values()}}})
 def export_dcat(store: StoreDep, format: Literal["turtle", "jsonld", "xml"] = "turtle") -> Response:
-    """The DCAT-AP-NO catalogue of datasets marked for publication, and FINT data services."""
-    return _rdf(dcat.catalogue(store, get_settings().public_base_url), format, dcat.FORMATS[format])
+    """The DCAT-AP-NO catalogue of datasets marked for publication, and FINT data services. Contact
+    points name the owning unit, with the configured functional address (CATALOG_DCAT_CONTACT_EMAIL)
+    or none; no person's e-mail is exported."""
+    return _rdf(dcat.catalogue(store, get_settings().public_base_url, get_settings().dcat_contact_email), format, dcat.FORMATS[format])
 
 
 @router.get("/export/rdf", operation_id="export_rdf", response_class=Response, openapi_extra=permission("read_access"),

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal, Optional, Union
 from fastapi import APIRouter, BackgroundTasks, Body, Query, status
 from pydantic import BaseModel, Discriminator, Tag
 
-from catalog.api.deps import StoreDep, permission
+from catalog.api.deps import MAX_OFFSET, StoreDep, UserDep, permission
 from catalog.harvest import runs, service, sources
+from catalog.services import redaction
 from catalog.settings import get_settings
 from connectors.openlineage import DatasetEvent, JobEvent, RunEvent
 from ontology.api_models import RECORD_MODELS, Page
@@ -66,7 +67,7 @@ def list_sources() -> list[dict]:
             openapi_extra=permission("read"))
 def list_runs(store: StoreDep, source: Optional[str] = None,
               status: Optional[Literal["running", "succeeded", "failed", "needs-confirmation"]] = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict:
     return runs.list_runs(store, source, status, limit, offset)
 
 
@@ -77,9 +78,13 @@ def get_run(run_id: str, store: StoreDep) -> dict:
 
 @router.get("/harvest/conflicts", response_model=Page[Conflict], operation_id="list_harvest_conflicts",
             openapi_extra=permission("read"))
-def list_conflicts(store: StoreDep, source: Optional[str] = None, entity_id: Optional[str] = None,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
-    return runs.list_conflicts(store, source, entity_id, limit, offset)
+def list_conflicts(store: StoreDep, user: UserDep, source: Optional[str] = None, entity_id: Optional[str] = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict:
+    """Values a source disagrees with; those of personal fields and of edges only for the roles
+    that may read them."""
+    page = runs.list_conflicts(store, source, entity_id, limit, offset)
+    return {**page, "items": redaction.conflicts(user, page["items"])}
 
 
 @router.post("/harvest/{source_id}", response_model=Started, status_code=status.HTTP_202_ACCEPTED,

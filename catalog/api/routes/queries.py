@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from catalog.api import models
 from catalog.api.deps import StoreDep, UserDep, permission
 from catalog.errors import NotFound
-from catalog.services import access, lineage, reports
+from catalog.services import access, lineage, redaction, reports
 
 router = APIRouter(tags=["lineage, access and reports"])
 
@@ -108,16 +108,18 @@ def access_review(store: StoreDep, resource: Annotated[str, Query(min_length=1, 
 
 @router.get("/reports/{name}", response_model=models.ReportResult, operation_id="report",
             responses=REPORT_FILES, openapi_extra=permission("read"))
-def get_report(name: str, store: StoreDep, as_of: AsOf = None, format: ReportFormat = "json",
+def get_report(name: str, store: StoreDep, user: UserDep, as_of: AsOf = None, format: ReportFormat = "json",
                days: Annotated[int, Query(ge=1, le=3650, description="For `stale`: not seen for this many days.")] = 30):
     if name not in reports.REPORTS or name == "access-review":
         raise NotFound(f"No report named '{name}'; there are: {', '.join(reports.REPORTS)}.")
-    return _report(name, store, _day(as_of), format, days=days)
+    return _report(name, store, _day(as_of), format, days=days, user=user)
 
 
-def _report(name: str, store, day: date, format: str, days: int = 30, resource: str | None = None):
+def _report(name: str, store, day: date, format: str, days: int = 30, resource: str | None = None, user=None):
     report = reports.REPORTS[name]
     rows = report.rows(store, reports.ReportParams(day, days, resource))
+    if user is not None:
+        rows = redaction.report_rows(user, rows)
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     filename = f"{name}-{day.isoformat()}"
     if format == "csv":

@@ -11,6 +11,7 @@ from catalog.api.deps import ActorDep, StoreDep, permission
 from catalog.services import relations
 from ontology import RelType
 from ontology.api_models import REL_MODELS, Page, prop_annotation
+from ontology.catalog import ACCESS_RELATIONSHIPS
 
 
 def _filter_model(rel: RelType) -> type[BaseModel]:
@@ -34,8 +35,8 @@ def relation_router(rel: RelType) -> APIRouter:
     noun = (rel.path or "").replace("-", "_")
     router = APIRouter(prefix=f"/{rel.path}", tags=[rel.path or ""])
     # Ownership is part of the catalog everyone reads; grants, memberships and roles are access data.
-    read, write = (permission("read"), permission("edit_owned")) if rel.type == "OWNS" else \
-        (permission("read_access"), permission("edit_access"))
+    read, write = (permission("read_access"), permission("edit_access")) if rel.type in ACCESS_RELATIONSHIPS else \
+        (permission("read"), permission("edit_owned"))
 
     @router.get("", response_model=Page[Read], operation_id=f"list_{noun}", summary=rel.description, openapi_extra=read)
     def list_(store: StoreDep, query: Annotated[Filters, Query()]) -> dict:
