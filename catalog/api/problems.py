@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from neo4j.exceptions import ClientError, ConstraintError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
@@ -50,24 +49,6 @@ def install(app: FastAPI) -> None:
         response = problem(error.status_code, _title(error.status_code), str(error.detail))
         response.headers.update(error.headers or {})
         return response
-
-    @app.exception_handler(ConstraintError)
-    async def constraint(_: Request, error: ConstraintError) -> JSONResponse:
-        # Reached only when two writers race past the store's own checks.
-        return problem(409, "Conflict", f"The change collides with existing data: {error.message}")
-
-    @app.exception_handler(ClientError)
-    async def client_error(_: Request, error: ClientError) -> JSONResponse:
-        if "TransactionTimedOut" in (error.code or "") or "Terminated" in (error.code or ""):
-            return problem(503, "Query took too long", "The query hit its time limit; narrow it and try again.")
-        log.exception("unexpected Neo4j client error")
-        return problem(500, "Internal error", "The request could not be completed.")
-
-    @app.exception_handler(ServiceUnavailable)
-    @app.exception_handler(SessionExpired)
-    @app.exception_handler(DatabaseUnavailable)
-    async def unavailable(_: Request, error: Exception) -> JSONResponse:
-        return problem(503, "Store unavailable", "Neo4j cannot be reached right now.")
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
