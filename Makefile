@@ -5,17 +5,27 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= 1
+# Every dependency, and theirs, pinned: what the tests ran with (see "Reproducible installs").
+LOCK := requirements.lock
 
-.PHONY: demo test bench bench-web install neo4j-start neo4j-stop clean vendor messages
+.PHONY: demo test bench bench-web install lock neo4j-start neo4j-stop clean vendor messages
 
-$(BIN)/catalog: pyproject.toml
+$(BIN)/catalog: pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
 	@touch $@
 
 install: $(BIN)/catalog
+
+# Pins what pyproject.toml asks for, keeping the pins already in the lock; UPGRADE=1 takes the
+# newest versions the ranges allow.
+lock:
+	@test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --quiet \
+		$(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 demo: install
 	$(BIN)/catalog neo4j start

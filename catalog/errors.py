@@ -68,3 +68,16 @@ class ConfigurationError(CatalogError):
 
     status = 503
     title = "Configuration error"
+
+
+class Collision(CatalogError):
+    """The database refused a write that would break a uniqueness rule: two writers raced past
+    the store's own checks, or a source names one id for two things."""
+
+    status = 409
+    title = "Conflict"
+
+
+class QueryTimedOut(CatalogError):
+    status = 503
+    title = "Query took too long"

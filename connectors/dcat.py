@@ -13,12 +13,8 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from connectors.contract import Connector, Harvest, RowError
+from ontology import dcat as mapping
 from ontology.records import NodeRecord, RelRecord, slug
-from ontology.vocabularies import LOS, VOCABULARIES
-
-FDK_ORGANIZATIONS = "https://organization-catalog.fellesdatakatalog.digdir.no/organizations/"
-IANA = "https://www.iana.org/assignments/media-types/"
-LANGUAGES = ("nb", "no", "nn", "en", None)
 
 
 class DcatConfig(BaseModel):
@@ -53,22 +49,16 @@ class DcatConnector(Connector):
     def transform(self, raw: Graph, config: DcatConfig) -> Harvest:
         harvest, nodes = Harvest(), {}
         for dataset in sorted(set(raw.subjects(RDF.type, DCAT.Dataset)), key=str):
-            title = _text(raw, dataset, DCTERMS.title)
+            props = {term.prop: term.from_rdf(raw, dataset) for term in mapping.DATASET.values()}
+            title = props["name"]
             if not title:
                 harvest.errors.append(RowError(str(dataset), "the dataset has no dct:title"))
                 continue
             dataset_id = f"dataset-{slug(title)[:50]}-{hashlib.sha1(str(dataset).encode()).hexdigest()[:8]}"
             distributions = list(raw.objects(dataset, DCAT.distribution))
-            licences = [_code("licence", o) for d in distributions for o in raw.objects(d, DCTERMS.license)]
-            nodes[dataset_id] = NodeRecord("Dataset", dataset_id, {
-                "name": title, "description": _text(raw, dataset, DCTERMS.description),
-                "themes": sorted(filter(None, (_theme(t) for t in raw.objects(dataset, DCAT.theme)))) or None,
-                "keywords": sorted({str(k) for k in raw.objects(dataset, DCAT.keyword)}) or None,
-                "access_rights": _code("access-right", raw.value(dataset, DCTERMS.accessRights)),
-                "frequency": _code("frequency", raw.value(dataset, DCTERMS.accrualPeriodicity)),
-                "licence": next(filter(None, licences), None),
-                "landing_page": str(raw.value(dataset, DCAT.landingPage) or "") or None,
-                "publish": True})
+            for term in mapping.DISTRIBUTION.values():
+                props[term.prop] = next(filter(None, (term.from_rdf(raw, d) for d in distributions)), None)
+            nodes[dataset_id] = NodeRecord("Dataset", dataset_id, {**props, "publish": True})
             if config.system:
                 harvest.rels.append(RelRecord("HOLDS", config.system, dataset_id))
             for publisher in raw.objects(dataset, DCTERMS.publisher):
@@ -88,33 +78,12 @@ def _format_of(content_type: str) -> str:
     return "xml" if "xml" in content_type else "turtle"
 
 
-def _text(graph: Graph, subject, predicate) -> str | None:
-    values = [o for o in graph.objects(subject, predicate) if isinstance(o, Literal)]
-    for language in LANGUAGES:
-        for value in values:
-            if value.language == language:
-                return str(value)
-    return str(values[0]) if values else None
-
-
-def _code(vocabulary: str, value: Any) -> str | None:
-    vocab = VOCABULARIES[vocabulary]
-    code = str(value).removeprefix(vocab.base) if value is not None else None
-    return code if code in vocab.codes else None
-
-
-def _theme(value: Any) -> str | None:
-    if str(value).startswith(LOS):
-        return str(value) if str(value) in VOCABULARIES["los"].codes else None
-    return _code("data-theme", value)
-
-
 def _organization(graph: Graph, publisher: Any, nodes: dict) -> str | None:
     """A publisher named by its Felles datakatalog URI carries its organisasjonsnummer."""
-    orgnr = str(publisher).removeprefix(FDK_ORGANIZATIONS)
+    orgnr = str(publisher).removeprefix(mapping.FDK_ORGANIZATIONS)
     if not isinstance(publisher, URIRef) or not orgnr.isdigit() or len(orgnr) != 9:
         return None
-    name = _text(graph, publisher, FOAF.name) or f"Organisasjon {orgnr}"
+    name = mapping.text(list(graph.objects(publisher, FOAF.name))) or f"Organisasjon {orgnr}"
     org_id = f"org-{orgnr}"
     nodes[org_id] = NodeRecord("Organization", org_id, {"name": name, "orgnr": orgnr})
     return org_id
@@ -122,8 +91,9 @@ def _organization(graph: Graph, publisher: Any, nodes: dict) -> str | None:
 
 def _formats(graph: Graph, distribution: Any, nodes: dict) -> list[str]:
     found = []
-    file_types = [_code("file-type", o) for o in graph.objects(distribution, DCTERMS["format"])]
-    media_types = [str(o).removeprefix(IANA) for o in graph.objects(distribution, DCAT.mediaType)]
+    file_types = [mapping.code("file-type", o) for o in graph.objects(distribution, mapping.FORMAT["file_type"].predicate)]
+    media_types = [str(o).removeprefix(mapping.IANA) for o in graph.objects(distribution, mapping.FORMAT["media_type"].predicate)]
+    # Some catalogues give the media type as a dct:format text.
     media_types += [str(o) for o in graph.objects(distribution, DCTERMS["format"]) if isinstance(o, Literal) and "/" in str(o)]
     for file_type in filter(None, file_types):
         node_id = f"format-{slug(file_type)}"

@@ -7,15 +7,16 @@ Paging follows @odata.nextLink; 429 and 503 are retried after Retry-After (bound
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from connectors.contract import Connector, Harvest, HarvestFailed
+from connectors.oauth import access_token
 from ontology.records import NodeRecord, RelRecord, slug
 
 DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"  # an assignment without a specific app role
@@ -54,16 +55,29 @@ class Graph:
             url, query = body.get("@odata.nextLink"), None  # the link carries its own query
 
     def _get(self, url: str, params: dict[str, str] | None) -> dict[str, Any]:
-        for attempt in range(self.config.max_retries + 1):
-            response = self.http.get(url, params=params, headers=self.headers)
-            if response.status_code in (429, 503, 504) and attempt < self.config.max_retries:
-                wait = float(response.headers.get("Retry-After", 2 ** attempt))
-                time.sleep(min(wait, self.config.max_retry_after))
-                continue
-            if response.status_code >= 400:
-                raise HarvestFailed(f"Graph answered {response.status_code} for {url}: {response.text[:300]}")
-            return response.json()
-        raise HarvestFailed(f"Graph kept throttling {url}")
+        try:
+            for attempt in Retrying(retry=retry_if_exception_type(Throttled), wait=self._retry_after,
+                                    stop=stop_after_attempt(self.config.max_retries + 1), reraise=True):
+                with attempt:
+                    response = self.http.get(url, params=params, headers=self.headers)
+                    if response.status_code in (429, 503, 504):
+                        raise Throttled(response.headers.get("Retry-After"))
+        except Throttled:
+            raise HarvestFailed(f"Graph kept throttling {url}") from None
+        if response.status_code >= 400:
+            raise HarvestFailed(f"Graph answered {response.status_code} for {url}: {response.text[:300]}")
+        return response.json()
+
+    def _retry_after(self, state: RetryCallState) -> float:
+        """As long as Graph asks (Retry-After), else 1, 2, 4 … seconds; never past the configured bound."""
+        asked = state.outcome.exception().retry_after if state.outcome else None
+        return min(float(asked or 2 ** (state.attempt_number - 1)), self.config.max_retry_after)
+
+
+class Throttled(Exception):
+    def __init__(self, retry_after: str | None):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class EntraConnector(Connector):
@@ -75,13 +89,10 @@ class EntraConnector(Connector):
         if "client_secret" not in secrets:
             raise HarvestFailed("the entra connector needs secrets: {client_secret: ENV_VAR}")
         token_url = config.token_url or f"https://login.microsoftonline.com/{config.tenant_id}/oauth2/v2.0/token"
+        token = access_token(token_url, config.client_id, secrets["client_secret"],
+                             "https://graph.microsoft.com/.default", config.timeout, grant_type="client_credentials")
         with httpx.Client(timeout=config.timeout) as http:
-            granted = http.post(token_url, data={
-                "grant_type": "client_credentials", "client_id": config.client_id,
-                "client_secret": secrets["client_secret"], "scope": "https://graph.microsoft.com/.default"})
-            if granted.status_code != 200:
-                raise HarvestFailed(f"the token endpoint refused the client credentials ({granted.status_code})")
-            graph = Graph(http, config, granted.json()["access_token"])
+            graph = Graph(http, config, token)
             groups = list(graph.all("/groups", {"$select": "id,displayName,mail,securityEnabled,groupTypes",
                                                 "$top": "999"}))
             principals = list(graph.all("/servicePrincipals", {"$select": "id,appId,displayName,appRoles,accountEnabled",

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.contract import Connector, Harvest, HarvestFailed, RowError
+from connectors.contract import Connector, Harvest, RowError
+from connectors.oauth import access_token
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
 
 # Attribute names and types that carry personal data in FINT's model.
@@ -217,13 +218,11 @@ class FintEnvironmentConnector(Connector):
     transient_errors = (ConnectionError, TimeoutError, httpx.TransportError)
 
     def fetch(self, config: FintEnvironmentConfig, secrets: dict[str, str], base_dir: Path) -> dict[str, Any]:
+        token = access_token(config.token_url, config.client_id, secrets.get("client_secret"), "fint-client",
+                             config.timeout, grant_type="password", username=config.username,
+                             password=secrets.get("password"))
         with httpx.Client(timeout=config.timeout) as http:
-            granted = http.post(config.token_url, data={
-                "grant_type": "password", "client_id": config.client_id, "client_secret": secrets.get("client_secret"),
-                "username": config.username, "password": secrets.get("password"), "scope": "fint-client"})
-            if granted.status_code != 200:
-                raise HarvestFailed(f"FINT's token endpoint refused the client ({granted.status_code})")
-            headers = {"Authorization": f"Bearer {granted.json()['access_token']}", "Accept": "application/hal+json"}
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/hal+json"}
             answers = {}
             for component in config.components:
                 url = f"{config.base_url.rstrip('/')}/{component.replace('-', '/')}/admin/health"

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
-
-SOURCE_ID = "openlineage"
-
 
 class _Open(BaseModel):
     # The spec lets producers add facets of their own; they are accepted and not interpreted.
@@ -65,15 +62,6 @@ class DatasetEvent(_Event):
 
 
 Event = Union[RunEvent, JobEvent, DatasetEvent]
-
-
-def parse_event(body: dict[str, Any]) -> Event:
-    """Pick the event kind by its required parts, as the spec's schema does."""
-    if "run" in body:
-        return RunEvent.model_validate(body)
-    if "dataset" in body:
-        return DatasetEvent.model_validate(body)
-    return JobEvent.model_validate(body)
 
 
 class OpenLineageConfig(BaseModel):

@@ -163,21 +163,16 @@ def _camel(path: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class NodeModels:
+class ResourceModels:
+    """What a client sends to make one, to change some of its fields, and what it reads back."""
+
     create: type[BaseModel]
     patch: type[BaseModel]
     read: type[BaseModel]
 
 
-@dataclass(frozen=True)
-class RelModels:
-    create: type[BaseModel]
-    patch: type[BaseModel]
-    read: type[BaseModel]
-
-
-NODE_MODELS: dict[str, NodeModels] = {
-    node.label: NodeModels(
+NODE_MODELS: dict[str, ResourceModels] = {
+    node.label: ResourceModels(
         create=_create_model(node),
         patch=_patch_model(f"{node.label}Patch", ONTOLOGY.all_props(node), node.refs),
         read=_read_model(node),
@@ -185,14 +180,22 @@ NODE_MODELS: dict[str, NodeModels] = {
     for node in ONTOLOGY.nodes
 }
 
-REL_MODELS: dict[str, RelModels] = {
-    rel.type: RelModels(
+REL_MODELS: dict[str, ResourceModels] = {
+    rel.type: ResourceModels(
         create=_rel_create_model(rel),
         patch=_patch_model(f"{_camel(rel.path)}Patch", tuple(p for p in rel.props if p.name not in rel.key)),
         read=_rel_read_model(rel),
     )
     for rel in ONTOLOGY.relationships
     if rel.path
+}
+
+# The properties of every relationship type, as a write must give them (the ends aside): checked
+# on every way in, the API, a harvest and an import alike.
+EDGE_PROPS: dict[str, type[BaseModel]] = {
+    rel.type: create_model(f"{rel.type.title().replace('_', '')}Props", __config__=_STRICT,
+                           **{p.name: _field(prop_annotation(p), p.required, p.description) for p in rel.props})
+    for rel in ONTOLOGY.relationships
 }
 
 RECORD_MODELS: dict[str, type[BaseModel]] = {node.label: _record_model(node) for node in ONTOLOGY.operational}

@@ -31,7 +31,11 @@ EDITING_OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier")
 # An entity owned with the system its ref names: a dataset with the system holding it, an
 # integration with the system it leaves from.
 OWNED_THROUGH = {"Dataset": "system", "Integration": "source_system"}
+# In order: each level includes the ones before it.
 ACCESS_LEVELS = ("read", "write", "admin")
+# The roles a system must have filled, and the roles told of a change upstream.
+ACCOUNTABLE_ROLES = ("systemeier", "systemansvarlig")
+NOTIFIED_ROLES = ("systemeier", "systemansvarlig", "dataeier")
 # Workflows that keep the catalog true: what an owner attests, how a review decides, how people are told.
 ATTESTED = ("System", "Dataset")
 # Who is asked to confirm an entry, or to review access to it, by the entry's type.
@@ -41,6 +45,16 @@ REVIEW_DECISIONS = ("keep", "revoke")
 NOTIFY_MODES = ("immediate", "daily-digest")
 NOTICE_EVENTS = ("task-assigned", "review-deadline", "agreement-ending", "harvest-failed", "harvest-held",
                  "upstream-changed")
+
+
+def access_rank(level: str | None) -> int:
+    """A level's place in ACCESS_LEVELS; no level at all (no grant met yet) ranks below read. A
+    level the ontology does not know can only come from data older than the rule; it counts as
+    the least, read, so that it never widens access."""
+    if level is None:
+        return -1
+    return ACCESS_LEVELS.index(level) if level in ACCESS_LEVELS else 0
+
 
 VALID_FROM = Prop("valid_from", "date", "First day the fact holds; open when empty.")
 VALID_TO = Prop("valid_to", "date", "Last day the fact holds; open when empty.")
@@ -182,15 +196,15 @@ DATASET = NodeType(
         Prop("legal_basis", description="Legal basis for processing (behandlingsgrunnlag)."),
         Prop("retention", description="How long the data is kept, and why."),
         Prop("access_rights", choices=ACCESS_RIGHTS, description="EU access-right level.",
-             rdf="dct:accessRights"),
+             rdf="dct:accessRights", vocabulary="access-right"),
         Prop("themes", "list", check=checks.theme, description="EU data-theme codes or LOS theme URIs.",
-             rdf="dcat:theme"),
+             rdf="dcat:theme", vocabulary="data-theme"),
         Prop("keywords", "list", searchable=True, description="Free keywords.", rdf="dcat:keyword"),
         Prop("publish", "bool", description="Marked for publication in Felles datakatalog."),
         Prop("licence", check=checks.licence, description="EU licence code, such as NLOD_2_0 or CC_BY_4_0.",
-             rdf="dct:license"),
+             rdf="dct:license", vocabulary="licence"),
         Prop("frequency", check=checks.frequency, description="EU frequency code, such as DAILY.",
-             rdf="dct:accrualPeriodicity"),
+             rdf="dct:accrualPeriodicity", vocabulary="frequency"),
         Prop("landing_page", check=checks.web_address, description="Web page about the dataset.",
              rdf="dcat:landingPage"),
         Prop("columns", "list", description="Columns, as 'name type — comment', where the source has them."),
@@ -213,9 +227,9 @@ FORMAT = NodeType(
     "Format", "formats", "format",
     "A file or message format.",
     props=(
-        Prop("media_type", indexed=True, description="IANA media type, such as text/csv."),
+        Prop("media_type", indexed=True, description="IANA media type, such as text/csv.", rdf="dcat:mediaType"),
         Prop("file_type", check=checks.file_type, description="EU file-type code, such as CSV or JSON.",
-             rdf="dct:format"),
+             rdf="dct:format", vocabulary="file-type"),
     ),
     nb="Format",
     rdf_class="dct:MediaTypeOrExtent",

@@ -34,6 +34,8 @@ class Prop:
     # Derived from other properties on every write; never accepted from a client.
     derive: Callable[[dict[str, Any]], Any] | None = None
     rdf: str | None = None
+    # The controlled vocabulary (ontology.vocabularies) its codes come from; RDF names them by URI.
+    vocabulary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,6 @@ class NodeType:
 
     def prop(self, name: str) -> Prop:
         return next(p for p in self.props if p.name == name)
-
-    @property
-    def prop_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.props)
 
 
 @dataclass(frozen=True)

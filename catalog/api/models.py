@@ -9,15 +9,16 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, model_serializer
 
 from ontology.api_models import EntitySummary
+from ontology.catalog import ACCESS_LEVELS, LINEAGE_KINDS
 
-Level = Literal["read", "write", "admin"]
+Level = Literal[ACCESS_LEVELS]
 
 
 class LineageEdge(BaseModel):
     source: str
     target: str
     type: Literal["integration", "holds", "copy", "derivation"]
-    kind: Literal["declared", "observed"]
+    kind: Literal[LINEAGE_KINDS]
     via: Optional[str] = None
     via_name: Optional[str] = None
 

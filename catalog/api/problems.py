@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from neo4j.exceptions import ClientError, ConstraintError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
@@ -45,8 +44,6 @@ def response_for(error: Exception) -> JSONResponse:
     """The problem for an error raised outside a route (in sign-in), as the handlers render it."""
     if isinstance(error, CatalogError):
         return _catalog_problem(error)
-    if isinstance(error, (ServiceUnavailable, SessionExpired, DatabaseUnavailable)):
-        return _server_failure(503, "Store unavailable", error)
     return _server_failure(500, "Internal error", error)
 
 
@@ -84,24 +81,6 @@ def install(app: FastAPI) -> None:
         response = problem(error.status_code, _title(error.status_code), str(error.detail))
         response.headers.update(error.headers or {})
         return response
-
-    @app.exception_handler(ConstraintError)
-    async def constraint(_: Request, error: ConstraintError) -> JSONResponse:
-        # Reached only when two writers race past the store's own checks.
-        log.warning("request %s collided: %s", request_id(), error.message)
-        return problem(409, "Conflict", "The change collides with one made at the same moment; read again and retry.")
-
-    @app.exception_handler(ClientError)
-    async def client_error(_: Request, error: ClientError) -> JSONResponse:
-        if "TransactionTimedOut" in (error.code or "") or "Terminated" in (error.code or ""):
-            return problem(503, "Query took too long", "The query hit its time limit; narrow it and try again.")
-        return _server_failure(500, "Internal error", error)
-
-    @app.exception_handler(ServiceUnavailable)
-    @app.exception_handler(SessionExpired)
-    @app.exception_handler(DatabaseUnavailable)
-    async def unavailable(_: Request, error: Exception) -> JSONResponse:
-        return _server_failure(503, "Store unavailable", error)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from catalog.harvest.sources import SourceSettings
 from catalog.store import harvest as harvest_store
@@ -25,7 +25,7 @@ from catalog.store.ingest import load_nodes, load_rels, now_iso
 from connectors import REGISTRY
 from connectors.contract import Connector, Harvest, HarvestFailed, RowError
 from ontology import ONTOLOGY
-from ontology.api_models import NODE_MODELS
+from ontology.api_models import EDGE_PROPS, NODE_MODELS
 from ontology.checks import match_keys
 from ontology.records import NodeRecord, RelRecord
 
@@ -166,14 +166,10 @@ FETCH_ATTEMPTS = 3
 
 def _with_retries(fetch: Callable[[], Any], transient: tuple[type[Exception], ...], progress: Progress) -> Any:
     """Fetch, trying again with backoff (1 s, then 2 s) when the error is a passing one."""
-    for attempt in range(1, FETCH_ATTEMPTS + 1):
-        try:
-            return fetch()
-        except transient:
-            if attempt == FETCH_ATTEMPTS:
-                raise
-            progress(f"fetch failed, retry {attempt}")
-            time.sleep(2 ** (attempt - 1))
+    retrying = Retrying(retry=retry_if_exception_type(transient), stop=stop_after_attempt(FETCH_ATTEMPTS),
+                        wait=wait_exponential(multiplier=1, max=2), reraise=True,
+                        before_sleep=lambda state: progress(f"fetch failed, retry {state.attempt_number}"))
+    return retrying(fetch)
 
 
 def _secrets(source: SourceSettings) -> dict[str, str]:
@@ -195,12 +191,27 @@ def _drop_invalid(harvest: Harvest) -> list[RowError]:
                 raise ValueError("no name")
             normalised = model.model_validate(props).model_dump(mode="json", include=set(props))
         except (ValidationError, ValueError) as error:
-            reason = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors()) if isinstance(error, ValidationError) else str(error)
-            errors.append(RowError(record.id, f"{record.label} {reason}"))
+            errors.append(RowError(record.id, f"{record.label} {_reason(error)}"))
             continue
         kept.append(NodeRecord(record.label, record.id, {**record.props, **normalised}))
-    harvest.nodes = kept
+    kept_rels = []
+    for rel in harvest.rels:
+        model = EDGE_PROPS[rel.type]
+        props = {k: v for k, v in rel.props.items() if k in model.model_fields}
+        try:
+            normalised = model.model_validate(props).model_dump(mode="json", include=set(props))
+        except ValidationError as error:
+            errors.append(RowError(f"{rel.source_id} → {rel.target_id}", f"{rel.type} {_reason(error)}"))
+            continue
+        kept_rels.append(RelRecord(rel.type, rel.source_id, rel.target_id, {**rel.props, **normalised}))
+    harvest.nodes, harvest.rels = kept, kept_rels
     return errors
+
+
+def _reason(error: ValidationError | ValueError) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+    return str(error)
 
 
 def resolve_identities(store: Store, harvest: Harvest) -> None:

@@ -19,16 +19,12 @@ from catalog.errors import InvalidInput, NotFound
 from catalog.services.paths import K, Found, Node, Walk, clean, search, walk_order
 from catalog.store import access as access_store
 from catalog.store.lineage import summaries
+from ontology.catalog import ACCESS_LEVELS, access_rank
 
-LEVELS = ("read", "write", "admin")
 PRINCIPAL_TYPES = ("Person", "ServiceAccount")
 RESOURCE_TYPES = ("System", "Dataset", "FintComponent", "Role")
 HOLDER_TYPES = ("System", "FintComponent")
 MAX_COPY_HOPS = 25
-
-
-def rank(level: str | None) -> int:
-    return LEVELS.index(level) if level in LEVELS else -1
 
 
 @dataclass(frozen=True)
@@ -140,7 +136,7 @@ def _best(found: Found, node_types: tuple[str, ...]) -> dict[str, Reach]:
         node = walks[0].head
         if level is None or node["type"] not in node_types:
             continue
-        if node_id not in best or rank(level) > rank(best[node_id].level):
+        if node_id not in best or access_rank(level) > access_rank(best[node_id].level):
             best[node_id] = Reach(node, level, [list(w.path) for w in walks])
     return best
 
@@ -169,11 +165,11 @@ def who_has_access(store, resource_id: str, as_of: date, include_lineage: bool =
     # Each reached node at its highest level: a principal reaching it can do at least that.
     inner: dict[str, tuple[str | None, list[Walk]]] = {}
     for (node_id, level), walks in found.walks.items():
-        if node_id not in inner or rank(level) > rank(inner[node_id][0]):
+        if node_id not in inner or access_rank(level) > access_rank(inner[node_id][0]):
             inner[node_id] = (level, walks)
-    answer = access_store.principals(store, [{"id": i, "rank": rank(level)} for i, (level, _) in inner.items()],
-                                     as_of, include_disabled, max(rank(min_level), 0), offset, limit)
-    page = [(row["node"], LEVELS[row["rank"]]) for row in answer["page"]]
+    answer = access_store.principals(store, [{"id": i, "rank": access_rank(level)} for i, (level, _) in inner.items()],
+                                     as_of, include_disabled, max(access_rank(min_level), 0), offset, limit)
+    page = [(row["node"], ACCESS_LEVELS[row["rank"]]) for row in answer["page"]]
     first_hops: dict[str, list[tuple[str, dict]]] = defaultdict(list)
     for row in access_store.principal_edges(store, [node["id"] for node, _ in page], list(inner), as_of):
         first_hops[row["principal"]].append((row["target"], row["edge"]))

@@ -12,15 +12,18 @@ import json
 from typing import Any
 from urllib.parse import quote, unquote
 
+from pydantic import ValidationError
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from catalog.errors import InvalidInput
 from catalog.store import backup as backup_store
 from catalog.store.driver import Store
+from ontology.api_models import EDGE_PROPS, NODE_MODELS
 from ontology.rdf import CAT, bind
 
 FORMATS = {"turtle": "text/turtle", "json-ld": "application/ld+json"}
 ID_BASE = "urn:datakatalog:"
+MAX_ERRORS_SHOWN = 100
 
 
 def _node_uri(node_id: str) -> URIRef:
@@ -82,10 +85,28 @@ def import_graph(store: Store, graph: Graph) -> tuple[int, int]:
                               "target": _id(graph.value(subject, CAT.to)), "props": props})
         else:
             node_rows.append({"label": str(cls)[len(str(CAT)):], "props": props})
+    errors = _invalid(node_rows, edge_rows)
+    if errors:
+        raise InvalidInput(f"{len(errors)} value(s) in the RDF break the ontology; nothing was imported.",
+                           errors=errors[:MAX_ERRORS_SHOWN])
     try:
         return backup_store.restore(store, node_rows, edge_rows)
     except (KeyError, ValueError) as error:
         raise InvalidInput(f"The RDF is not a catalog export: {error}") from error
+
+
+def _invalid(node_rows: list[dict[str, Any]], edge_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every property the ontology declares, checked as the API checks it, before anything is written."""
+    checks = [(NODE_MODELS[row["label"]].patch, row) for row in node_rows if row["label"] in NODE_MODELS]
+    checks += [(EDGE_PROPS[row["type"]], row) for row in edge_rows if row["type"] in EDGE_PROPS]
+    errors = []
+    for model, row in checks:
+        try:
+            model.model_validate({k: v for k, v in row["props"].items() if k in model.model_fields})
+        except ValidationError as error:
+            errors += [{"loc": [row["props"].get("id"), *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                       for e in error.errors()]
+    return errors
 
 
 def _id(uri: URIRef | None) -> str:

@@ -14,13 +14,12 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS
 
 from catalog.store import export as export_store
 from catalog.store.driver import Store
+from ontology import dcat as mapping
 from ontology.rdf import PREFIXES, bind
-from ontology.vocabularies import EU, VOCABULARIES
+from ontology.vocabularies import EU
 
 VCARD = PREFIXES["vcard"]
-FDK_ORGANIZATIONS = "https://organization-catalog.fellesdatakatalog.digdir.no/organizations/"
 FINT_API = "https://api.felleskomponent.no"
-IANA = "https://www.iana.org/assignments/media-types/"
 FORMATS = {"turtle": "text/turtle", "jsonld": "application/ld+json", "xml": "application/rdf+xml"}
 
 # Field -> whether the dataset has it. Mandatory in DCAT-AP-NO; the rest recommended.
@@ -92,7 +91,7 @@ def catalogue(store: Store, base_url: str, contact_email: str | None = None) -> 
 
 
 def _publisher(graph: Graph, org: dict[str, Any]) -> URIRef:
-    uri = URIRef(f"{FDK_ORGANIZATIONS}{org['orgnr']}")
+    uri = URIRef(f"{mapping.FDK_ORGANIZATIONS}{org['orgnr']}")
     graph.add((uri, RDF.type, FOAF.Agent))
     graph.add((uri, FOAF.name, Literal(org["name"], lang="nb")))
     graph.add((uri, DCTERMS.identifier, Literal(org["orgnr"])))
@@ -105,19 +104,8 @@ def _dataset(graph: Graph, entry: dict[str, Any], base_url: str, publisher: URIR
     uri = URIRef(f"{base_url}/api/v1/datasets/{quote(data['id'], safe='')}")
     graph.add((uri, RDF.type, DCAT.Dataset))
     graph.add((uri, DCTERMS.identifier, Literal(str(uri))))
-    graph.add((uri, DCTERMS.title, Literal(data["name"], lang="nb")))
-    graph.add((uri, DCTERMS.description, Literal(data["description"], lang="nb")))
     graph.add((uri, DCTERMS.publisher, publisher))
-    for theme in data.get("themes") or []:
-        graph.add((uri, DCAT.theme, URIRef(VOCABULARIES["data-theme"].uri(theme))))
-    for keyword in data.get("keywords") or []:
-        graph.add((uri, DCAT.keyword, Literal(keyword, lang="nb")))
-    if data.get("access_rights"):
-        graph.add((uri, DCTERMS.accessRights, URIRef(VOCABULARIES["access-right"].uri(data["access_rights"]))))
-    if data.get("frequency"):
-        graph.add((uri, DCTERMS.accrualPeriodicity, URIRef(VOCABULARIES["frequency"].uri(data["frequency"]))))
-    if data.get("landing_page"):
-        graph.add((uri, DCAT.landingPage, URIRef(data["landing_page"])))
+    _terms(graph, uri, mapping.DATASET, data)
     for contact in entry["contacts"]:
         # A person is reached through their unit; a person without one is named, with no address.
         holder = contact.get("unit") or contact
@@ -133,16 +121,18 @@ def _dataset(graph: Graph, entry: dict[str, Any], base_url: str, publisher: URIR
         graph.add((distribution, RDF.type, DCAT.Distribution))
         graph.add((distribution, DCTERMS.title, Literal(f"{data['name']} ({fmt['name']})", lang="nb")))
         graph.add((distribution, DCAT.accessURL, URIRef(data.get("landing_page") or str(uri))))
-        if fmt.get("file_type"):
-            file_type = URIRef(VOCABULARIES["file-type"].uri(fmt["file_type"]))
-            graph.add((distribution, DCTERMS["format"], file_type))
+        _terms(graph, distribution, mapping.FORMAT, fmt)
+        for file_type in mapping.FORMAT["file_type"].to_rdf(fmt.get("file_type")):
             # Stated with the export, as the reference data the validator merges in says it too.
             graph.add((file_type, SKOS.inScheme, URIRef(f"{EU}file-type")))
-        if fmt.get("media_type"):
-            graph.add((distribution, DCAT.mediaType, URIRef(f"{IANA}{fmt['media_type']}")))
-        if data.get("licence"):
-            graph.add((distribution, DCTERMS.license, URIRef(VOCABULARIES["licence"].uri(data["licence"]))))
+        _terms(graph, distribution, mapping.DISTRIBUTION, data)
     return uri
+
+
+def _terms(graph: Graph, subject: URIRef, terms: dict[str, mapping.Term], values: dict[str, Any]) -> None:
+    for term in terms.values():
+        for value in term.to_rdf(values.get(term.prop)):
+            graph.add((subject, term.predicate, value))
 
 
 def _fint_service(graph: Graph, row: dict[str, Any], base_url: str, published: set[str]) -> URIRef:

@@ -12,11 +12,11 @@ from typing import Any
 
 from catalog.errors import NotFound
 from catalog.store import lineage as lineage_store
+from ontology.catalog import NOTIFIED_ROLES
 
 DEFAULT_DEPTH = 5
 MAX_DEPTH = 25
 MAX_NODES = 10_000
-NOTIFY_ROLES = ["systemeier", "systemansvarlig", "dataeier"]
 
 
 @dataclass
@@ -99,7 +99,7 @@ def impact(store, node_id: str, as_of: date) -> dict[str, Any]:
             if current is None or current["distance"] > distance:
                 affected[edge["via"]] = {"id": edge["via"], "type": "Integration", "name": edge["via_name"],
                                          "distance": distance}
-    owners = lineage_store.owners_of(store, list(affected), NOTIFY_ROLES, as_of)
+    owners = lineage_store.owners_of(store, list(affected), list(NOTIFIED_ROLES), as_of)
     items = sorted(affected.values(), key=lambda a: (a["distance"], a["type"], (a["name"] or "").lower(), a["id"]))
     for item in items:
         item["notify"] = owners.get(item["id"], [])

@@ -31,7 +31,7 @@ from catalog.store import workflows as workflow_store
 from catalog.store.driver import Store
 from catalog.harvest.service import HarvestRun, run_source
 from catalog.harvest.sources import SourceSettings
-from ontology.catalog import NOTICE_EVENTS
+from ontology.catalog import NOTICE_EVENTS, NOTIFIED_ROLES
 
 log = logging.getLogger("catalog.notifications")
 SIGNATURE_HEADER = "X-Catalog-Signature"
@@ -170,7 +170,7 @@ def _upstream_events(store: Store, run: HarvestRun, before: dict[str, dict[str, 
         for system_id in fact["feeds"]:
             for item in [{"id": system_id, "distance": 1}, *_downstream(store, system_id)]:
                 affected.setdefault(item["id"], item)
-        owners = lineage_store.owners_of(store, list(affected), lineage.NOTIFY_ROLES, date.today())
+        owners = lineage_store.owners_of(store, list(affected), list(NOTIFIED_ROLES), date.today())
         people = [o for ids in owners.values() for o in ids if o.get("type") == "Person"]
         if people:
             names = ", ".join(sorted({str(a.get("name") or a["id"]) for a in affected.values()}))

@@ -14,14 +14,16 @@ from typing import Any
 from catalog.store.cypher import summary, valid_at
 from catalog.store.driver import Store
 from catalog.store.schema import ENTITY
+from ontology.catalog import ACCESS_LEVELS
 
 _ACCESS_RELS = "MEMBER_OF|HAS_ROLE|HAS_ACCESS"
 _EDGE = "r {relationship: type(r), .id, .level, .valid_from, .valid_to, .granted_by, .purpose}"
 _NODE = "{id: x.id, name: x.name, type: head([l IN labels(x) WHERE l <> 'Entity']), enabled: x.enabled}"
 # The level an edge into a reached node gives: the node's own (its rank) or, into a resource or
-# what holds it (rank -1), the grant's.
+# what holds it (rank -1), the grant's: its place in $levels, the least when unknown (as
+# ontology.catalog.access_rank ranks it).
 _RANK = ("CASE WHEN reached.rank >= 0 THEN reached.rank "
-         "ELSE CASE coalesce(r.level, 'read') WHEN 'read' THEN 0 WHEN 'write' THEN 1 ELSE 2 END END")
+         "ELSE coalesce(head([i IN range(0, size($levels) - 1) WHERE $levels[i] = r.level]), 0) END")
 
 
 def incoming(store: Store, ids: list[str], as_of: date) -> list[dict[str, Any]]:
@@ -47,7 +49,7 @@ def principals(store: Store, reached: list[dict[str, Any]], as_of: date, include
         f"RETURN size(everyone) AS total, CASE WHEN $limit IS NULL THEN everyone[$offset..] "
         f"ELSE everyone[$offset..$offset + $limit] END AS page",
         reached=reached, as_of=as_of.isoformat(), include_disabled=include_disabled, min_rank=min_rank,
-        offset=offset, limit=limit)[0]
+        offset=offset, limit=limit, levels=list(ACCESS_LEVELS))[0]
 
 
 def principal_edges(store: Store, principal_ids: list[str], reached_ids: list[str], as_of: date) -> list[dict[str, Any]]:

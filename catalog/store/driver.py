@@ -1,16 +1,19 @@
 """The connection to Neo4j and the one way queries run: managed transactions, which the driver
-retries on transient errors, each bounded by a timeout."""
+retries on transient errors, each bounded by a timeout. The driver's exceptions end here: what
+leaves the store is a catalog error (catalog.errors)."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Callable, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import ClientError, ConstraintError, Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from catalog.errors import StoreUnavailable
+from catalog.errors import Collision, QueryTimedOut, StoreUnavailable
 from catalog.local_neo4j import LocalNeo4j
 from catalog.settings import Settings
 
@@ -63,19 +66,15 @@ class Store:
         batch. Queries return plain values and maps, never graph objects, so records need no
         conversion beyond pairing keys with values. The driver retries only managed transactions, so transient
         failures are retried here."""
-        query, attempt = neo4j.Query(cypher, timeout=self.timeout), 1
-        while True:
-            try:
-                with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                         fetch_size=-1) as session:
-                    return _dicts(session.run(query, params))
-            except (ServiceUnavailable, SessionExpired, TransientError) as error:
-                if attempt >= READ_ATTEMPTS or not error.is_retryable():
-                    if isinstance(error, TransientError):
-                        raise
-                    raise StoreUnavailable(f"Neo4j cannot be reached: {error}") from error
-            time.sleep(0.2 * 2 ** attempt)
-            attempt += 1
+        with _translated():
+            return self._auto_commit(neo4j.Query(cypher, timeout=self.timeout), params)
+
+    @retry(retry=retry_if_exception(lambda error: isinstance(error, Neo4jError | ServiceUnavailable | SessionExpired)
+                                    and error.is_retryable()),
+           stop=stop_after_attempt(READ_ATTEMPTS), wait=wait_exponential(multiplier=0.4, max=2), reraise=True)
+    def _auto_commit(self, query: neo4j.Query, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=-1) as session:
+            return _dicts(session.run(query, params))
 
     def execute(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """Run one write query and return its records as dicts."""
@@ -90,13 +89,26 @@ class Store:
 
     def _run(self, mode: str, work: Work[T], args: tuple[Any, ...]) -> T:
         bounded = unit_of_work(timeout=self.timeout)(work)
-        try:
-            with self.driver.session(database=self.database, default_access_mode=mode) as session:
-                if mode == neo4j.READ_ACCESS:
-                    return session.execute_read(bounded, *args)
-                return session.execute_write(bounded, *args)
-        except (ServiceUnavailable, SessionExpired) as error:
-            raise StoreUnavailable(f"Neo4j cannot be reached: {error}") from error
+        with _translated(), self.driver.session(database=self.database, default_access_mode=mode) as session:
+            if mode == neo4j.READ_ACCESS:
+                return session.execute_read(bounded, *args)
+            return session.execute_write(bounded, *args)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """The driver's errors as the catalog's: what callers can act on, without knowing Neo4j."""
+    try:
+        yield
+    except ConstraintError as error:
+        raise Collision(f"The change collides with existing data: {error.message}") from error
+    except ClientError as error:
+        # The driver reports a transaction stopped at its time limit as a client error.
+        if "TransactionTimedOut" in (error.code or "") or "Terminated" in (error.code or ""):
+            raise QueryTimedOut("The query hit its time limit; narrow it and try again.") from error
+        raise
+    except (ServiceUnavailable, SessionExpired, TransientError) as error:
+        raise StoreUnavailable("Neo4j cannot be reached right now.") from error
 
 
 def _dicts(result: neo4j.Result) -> list[dict[str, Any]]:

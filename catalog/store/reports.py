@@ -7,8 +7,7 @@ from typing import Any
 
 from catalog.store.cypher import type_of, valid_at
 from catalog.store.driver import Store
-
-REQUIRED_SYSTEM_ROLES = ["systemeier", "systemansvarlig"]
+from ontology.catalog import ACCOUNTABLE_ROLES
 
 
 def systems_without_owner(store: Store, as_of: date) -> list[dict[str, Any]]:
@@ -17,7 +16,7 @@ def systems_without_owner(store: Store, as_of: date) -> list[dict[str, Any]]:
         "WITH s, [role IN $required WHERE NOT role IN roles] AS missing WHERE size(missing) > 0 "
         "RETURN s.id AS id, s.name AS name, s.vendor AS vendor, s.lifecycle AS lifecycle, "
         "s.criticality AS criticality, missing AS missing_roles ORDER BY s.name, s.id",
-        required=REQUIRED_SYSTEM_ROLES, as_of=as_of.isoformat())
+        required=list(ACCOUNTABLE_ROLES), as_of=as_of.isoformat())
 
 
 def personal_data_without_legal_basis(store: Store) -> list[dict[str, Any]]:

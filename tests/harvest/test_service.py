@@ -185,3 +185,39 @@ def test_cli_and_api_run_sources_from_sources_yaml(clean_store, tmp_path, neo4j_
         assert session_client.post("/api/v1/harvest/unknown").status_code == 404
     finally:
         get_settings.cache_clear()
+
+
+def test_a_bad_sources_yaml_is_a_configuration_error_naming_what_is_wrong(session_client, tmp_path, monkeypatch):
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - id: inventory\n    connecter: inventory\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sources: [unclosed\n")
+    monkeypatch.setenv("CATALOG_SOURCES_FILE", str(bad))
+    get_settings.cache_clear()
+    try:
+        for response in (session_client.get("/api/v1/harvest/sources"), session_client.post("/api/v1/harvest/inventory"),
+                         session_client.post("/api/v1/lineage", json={
+                             "eventTime": "2024-01-01T00:00:00Z", "producer": "https://example.org/p",
+                             "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json",
+                             "dataset": {"namespace": "s3://bucket", "name": "elever.csv"}})):
+            assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
+            problem = response.json()
+            assert problem["title"] == "Configuration error" and str(bad) in problem["detail"]
+            assert {tuple(e["loc"]) for e in problem["errors"]} == {("sources", 0, "connector"), ("sources", 0, "connecter")}
+        monkeypatch.setenv("CATALOG_SOURCES_FILE", str(broken))
+        get_settings.cache_clear()
+        problem = session_client.get("/api/v1/harvest/sources").json()
+        assert problem["title"] == "Configuration error" and "cannot be read" in problem["detail"]
+    finally:
+        get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["harvest", "--all", "--sources", str(bad)])
+    assert result.exit_code == 1 and "sources.0.connecter" in result.output and "sources.0.connector" in result.output
+
+
+def test_the_harvest_run_keeps_what_the_ontology_declares_of_it():
+    from catalog.harvest.service import HarvestRun
+    from ontology import ONTOLOGY
+
+    declared = next(node for node in ONTOLOGY.operational if node.label == "HarvestRun")
+    stored = HarvestRun(source="s", connector="c").record()
+    assert set(stored) == {"id"} | {p.name for p in declared.props}

@@ -56,6 +56,22 @@ def test_demo_dcat_export_has_zero_violations(demo):
 
 
 @needs_standards
+def test_the_dcat_connector_reads_back_what_the_export_wrote(demo):
+    """One mapping both ways: every published dataset's DCAT fields survive export and import."""
+    from connectors.dcat import DcatConnector
+
+    exported = Graph().parse(data=demo.get("/api/v1/export/dcat").text, format="turtle")
+    harvest = DcatConnector().transform(exported, DcatConnector.Config(path="unused.ttl"))
+    read_back = {r.props["name"]: r.props for r in harvest.nodes if r.label == "Dataset"}
+    published = [d for d in demo.get("/api/v1/datasets", params={"limit": 500}).json()["items"] if d["name"] in read_back]
+    assert len(published) == len(read_back) > 0
+    fields = ("description", "themes", "keywords", "access_rights", "frequency", "licence", "landing_page")
+    for dataset in published:
+        expected = {f: dataset[f] or None for f in fields}
+        expected["themes"], expected["keywords"] = (sorted(dataset[f]) if dataset[f] else None for f in ("themes", "keywords"))
+        assert {f: read_back[dataset["name"]][f] for f in fields} == expected
+
+
 def test_the_validation_catches_an_invalid_catalogue():
     invalid = (STANDARDS / "dcat-ap-no" / "example-invalid-catalog.ttl").read_text()
     assert violations(invalid)
@@ -91,6 +107,21 @@ def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
 
 def test_import_rejects_what_is_not_a_catalog_export(demo):
     assert_problem(demo.post("/api/v1/import/rdf", content=b"@prefix : <x> . :a :b", headers={"content-type": "text/turtle"}), 422)
+
+
+def test_import_checks_node_and_edge_properties_and_writes_nothing_when_one_breaks(demo, store):
+    exported = demo.get("/api/v1/export/rdf", params={"format": "turtle"}).text
+    assert 'cat:level "read"' in exported and 'cat:hosting "saas"' in exported
+    broken = exported.replace('cat:level "read"', 'cat:level "owner"', 1).replace('cat:hosting "saas"', 'cat:hosting "sky"', 1)
+    wipe(store)
+    try:
+        problem = assert_problem(demo.post("/api/v1/import/rdf", content=broken.encode(),
+                                           headers={"content-type": "text/turtle"}), 422)
+        assert {e["loc"][-1] for e in problem["errors"]} == {"level", "hosting"}
+        assert store.rows("MATCH (n) WHERE NOT n:ApiToken RETURN count(n) AS n")[0]["n"] == 0
+    finally:
+        restored = demo.post("/api/v1/import/rdf", content=exported.encode(), headers={"content-type": "text/turtle"})
+        assert restored.status_code == 200, restored.text
 
 
 @needs_standards

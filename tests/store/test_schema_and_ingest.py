@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from neo4j.exceptions import ConstraintError
 
+from catalog.errors import Collision
 from catalog.store.ingest import load_nodes, load_rels
 from catalog.store.schema import schema_statements
 from ontology import ONTOLOGY
@@ -19,10 +19,10 @@ def test_every_node_type_has_its_id_constraint(clean_store):
 
 def test_duplicate_key_is_refused_by_the_database(clean_store):
     load_nodes(clean_store, "System", [NodeRecord("System", "shared-id", {"name": "A"})], source="t", actor="t")
-    with pytest.raises(ConstraintError):
+    with pytest.raises(Collision):
         load_nodes(clean_store, "Dataset", [NodeRecord("Dataset", "shared-id", {"name": "B"})], source="t", actor="t")
     rows = [NodeRecord("Organization", f"org-{i}", {"name": f"O{i}", "orgnr": "921000006"}) for i in range(2)]
-    with pytest.raises(ConstraintError):
+    with pytest.raises(Collision):
         load_nodes(clean_store, "Organization", rows, source="t", actor="t")
     assert clean_store.rows("MATCH (n:Organization) RETURN count(n) AS n")[0]["n"] == 0
 
