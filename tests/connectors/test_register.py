@@ -78,7 +78,7 @@ def test_record_of_processing_from_a_spreadsheet(clean_store, session_client, tm
 def test_agreement_list_from_csv(clean_store, session_client, tmp_path):
     api = session_client
     zoom = create(api, "System", name="Zoom")
-    vendor = create(api, "Organization", name="Zoom Video Communications", orgnr="921000170")
+    vendor = api.post("/api/v1/organizations", json={"name": "Zoom Video Communications", "orgnr": "921000170"}).json()
     write_agreements(tmp_path / "avtaler.csv", [
         ["Databehandleravtale Zoom", "2020/0316", "DBA", "Zoom Video Communications", "921000170", "USA",
          "15.03.2020", "2027-03-14", "14.12.2026", "Zoom", "Amazon Web Services EMEA (LU, 921000146); Zendesk (US)"],
@@ -94,6 +94,6 @@ def test_agreement_list_from_csv(clean_store, session_client, tmp_path):
         "name": "Databehandleravtale Zoom", "kind": "databehandleravtale", "reference": "2020/0316",
         "start_date": "2020-03-15", "end_date": "2027-03-14", "notice_date": "2026-12-14",
         "counterpart": vendor["id"], "systems": [zoom["id"]], "subprocessors": ["org-921000146"]}
-    # The vendor is the one the catalog knew, found by its organisation number; the country is added.
+    # The vendor is the one the catalog knew, found by its organisation number; its country is added.
     assert api.get(f"/api/v1/organizations/{vendor['id']}").json()["country"] == "US"
     assert api.get("/api/v1/organizations/org-921000146").json()["country"] == "LU"
