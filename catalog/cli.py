@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from catalog.local_neo4j import LocalNeo4jError
+from catalog.services.connection import Store, opened
 from catalog.settings import Settings, get_settings
-from catalog.store.driver import Store, local_neo4j
-from catalog.store.schema import ensure_schema
+from catalog.store.driver import local_neo4j
 
 app = typer.Typer(help="Data-ownership and integration catalog.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="The local embedded Neo4j (used when NEO4J_URI is unset).", no_args_is_help=True)
@@ -25,13 +27,19 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _connect(settings: Settings | None = None) -> Store:
+@contextmanager
+def _store(settings: Settings | None = None) -> Iterator[Store]:
+    """The store for one command, closed when the command is done."""
     try:
-        store = Store.connect(settings or get_settings())
+        with opened(settings or get_settings()) as store:
+            yield store
     except LocalNeo4jError as error:
         _fail(str(error))
-    ensure_schema(store)
-    return store
+
+
+def _with_field_errors(error) -> str:
+    fields = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.extra.get("errors", [])]
+    return "\n  ".join([error.detail, *fields])
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -48,13 +56,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
     if dev and host not in LOOPBACK:
         _fail(f"development mode hands out tokens and runs only on loopback, not on {host}")
-    store = _connect()
-    if dev:
-        _print_dev_tokens(store)
-    console.print(f"Catalog API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    if workers == 1:
-        uvicorn.run(create_app(store), host=host, port=port)
-    else:  # each worker process builds its own app and store
+    with _store() as store:
+        if dev:
+            _print_dev_tokens(store)
+        console.print(f"Catalog API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+        if workers == 1:
+            uvicorn.run(create_app(store), host=host, port=port)
+    if workers > 1:  # each worker process builds its own app and store
         uvicorn.run("catalog.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
@@ -63,16 +71,13 @@ def load_demo() -> None:
     """Load the demo county (Eksempel fylkeskommune). Loading twice leaves the same graph."""
     from catalog.demo.load import edit_and_harvest, load
 
-    store = _connect()
-    try:
+    with _store() as store:
         counts = load(store)
-        console.print(f"Demo county loaded: {counts.written} facts ({counts.created} new, {counts.updated} changed).")
+        console.print(f"Demo county loaded: {counts.created + counts.updated + counts.unchanged} facts "
+                      f"({counts.created} new, {counts.updated} changed).")
         for run in edit_and_harvest(store):
-            console.print(f"Harvested {run['source']}: {run['status']}, {run.get('created', 0)} new, "
-                          f"{run.get('updated', 0)} changed, {run.get('conflicts', 0)} conflict(s), "
-                          f"{run.get('rows_skipped', 0)} row(s) skipped")
-    finally:
-        store.close()
+            console.print(f"Harvested {run.source}: {run.status}, {run.created} new, {run.updated} changed, "
+                          f"{run.conflicts} conflict(s), {run.rows_skipped} row(s) skipped")
 
 
 @app.command()
@@ -87,51 +92,49 @@ def harvest(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from catalog.services.harvest import configured_sources
-    from connectors.framework import run_source
+    from catalog.errors import ConfigurationError
+    from catalog.harvest.service import run_source
+    from catalog.harvest.sources import configured_sources
 
     settings = get_settings()
     if sources_file:
         settings = settings.model_copy(update={"sources_file": sources_file})
     try:
         configured = configured_sources(settings)
-    except (OSError, ValueError) as error:
-        _fail(f"cannot read {settings.sources_file}: {error}")
+    except ConfigurationError as error:
+        _fail(_with_field_errors(error))
     if all_sources == bool(source):
         _fail("name one source, or give --all")
     chosen = list(configured.sources.values()) if all_sources else [configured.sources.get(source)]
     if None in chosen:
         _fail(f"no source '{source}' in {configured.path}; configured: {', '.join(configured.sources) or 'none'}")
     chosen = [s for s in chosen if s.connector != "openlineage"]  # pushed to the API, not harvested
-    store = _connect(settings)
     runs = []
-    try:
+    with _store(settings) as store:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
             for entry in chosen:
                 task = bar.add_task(entry.id, total=None)
                 runs.append(run_source(store, entry, configured.path.parent, dry_run=dry_run,
                                        allow_mass_delete=allow_mass_delete,
                                        progress=lambda stage, t=task, e=entry: bar.update(t, description=f"{e.id}: {stage}")))
-                bar.update(task, description=f"{entry.id}: {runs[-1]['status']}", total=1, completed=1)
-    finally:
-        store.close()
+                bar.update(task, description=f"{entry.id}: {runs[-1].status}", total=1, completed=1)
     for run in runs:
-        table = Table(title=f"{run['source']} — {run['status']}{' (dry run)' if dry_run else ''}")
+        table = Table(title=f"{run.source} — {run.status}{' (dry run)' if dry_run else ''}")
         for column in ("type", "created", "updated", "unchanged", "would delete"):
             table.add_column(column, justify="left" if column == "type" else "right")
-        for fact_type, counts in sorted(run.get("diff", {}).items()):
+        for fact_type, counts in sorted(run.diff.items()):
             table.add_row(fact_type, *(str(counts.get(k, 0)) for k in ("created", "updated", "unchanged", "would_delete")))
-        table.add_row("total", *(str(run.get(k) or 0) for k in ("created", "updated", "unchanged", "would_delete")),
+        table.add_row("total", *(str(getattr(run, k)) for k in ("created", "updated", "unchanged", "would_delete")),
                       style="bold")
         console.print(table)
-        if run.get("deleted"):
-            console.print(f"deleted {run['deleted']} fact(s) no longer in the source")
-        if run["status"] == "needs-confirmation":
-            console.print(f"[yellow]held:[/yellow] {run['would_delete']} fact(s) would go, more than the source's "
+        if run.deleted:
+            console.print(f"deleted {run.deleted} fact(s) no longer in the source")
+        if run.status == "needs-confirmation":
+            console.print(f"[yellow]held:[/yellow] {run.would_delete} fact(s) would go, more than the source's "
                           "limit; nothing was deleted. Rerun with --allow-mass-delete to confirm.")
-        for error in run.get("errors", [])[:20]:
+        for error in run.errors[:20]:
             console.print(f"[red]•[/red] {error}")
-    if any(run["status"] in ("failed", "needs-confirmation") for run in runs):
+    if any(run.status in ("failed", "needs-confirmation") for run in runs):
         raise typer.Exit(2)
 
 
@@ -170,26 +173,21 @@ def token_create(role: str = typer.Option(..., help="reader, owner, architect, a
     from catalog.errors import CatalogError
     from catalog.security import create_token
 
-    store = _connect()
-    try:
-        typer.echo(create_token(store, name, role, expires, person))
-    except CatalogError as error:
-        _fail(error.detail)
-    finally:
-        store.close()
+    with _store() as store:
+        try:
+            typer.echo(create_token(store, name, role, expires, person))
+        except CatalogError as error:
+            _fail(error.detail)
 
 
 @token_app.command("revoke")
 def token_revoke(name: str) -> None:
     """Revoke a token for good."""
-    from catalog.store.security import revoke_token
+    from catalog.services.administration import revoke_token
 
-    store = _connect()
-    try:
+    with _store() as store:
         if not revoke_token(store, name):
             _fail(f"no token named '{name}'")
-    finally:
-        store.close()
     console.print(f"revoked {name}")
 
 
@@ -204,11 +202,8 @@ def _write(text: str, output: Path | None) -> None:
 def _export(make_graph, formats: dict[str, str], format: str, output: Path | None) -> None:
     if format not in formats:
         _fail(f"format must be one of {', '.join(formats)}")
-    store = _connect()
-    try:
+    with _store() as store:
         graph = make_graph(store)
-    finally:
-        store.close()
     _write(graph.serialize(format={"jsonld": "json-ld"}.get(format, format)), output)
 
 
@@ -244,13 +239,11 @@ def import_rdf(file: Path = typer.Argument(..., exists=True, dir_okay=False),
         graph = Graph().parse(file, format=fmt)
     except Exception as error:  # rdflib raises many kinds of parse errors
         _fail(f"{file} is not valid {fmt}: {str(error)[:300]}")
-    store = _connect()
-    try:
-        nodes, edges = backup.import_graph(store, graph)
-    except CatalogError as error:
-        _fail(error.detail)
-    finally:
-        store.close()
+    with _store() as store:
+        try:
+            nodes, edges = backup.import_graph(store, graph)
+        except CatalogError as error:
+            _fail(error.detail)
     console.print(f"imported {nodes} nodes and {edges} edges")
 
 

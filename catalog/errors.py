@@ -61,3 +61,10 @@ class PreconditionFailed(CatalogError):
 class StoreUnavailable(CatalogError):
     status = 503
     title = "Store unavailable"
+
+
+class ConfigurationError(CatalogError):
+    """The catalog's own configuration (such as sources.yaml) is wrong: the operator must fix it."""
+
+    status = 503
+    title = "Configuration error"

@@ -3,7 +3,7 @@
 from connectors.dcat import DcatConnector
 from connectors.entra import EntraConnector
 from connectors.fint import FintEnvironmentConnector, FintModelConnector, FintPortalConnector
-from connectors.framework import Connector
+from connectors.contract import Connector
 from connectors.ldap import LdapConnector
 from connectors.inventory import InventoryConnector
 from connectors.openlineage import OpenLineageConnector

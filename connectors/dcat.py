@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
-from connectors.framework import Connector, Harvest, RowError
+from connectors.contract import Connector, Harvest, RowError
 from ontology.records import NodeRecord, RelRecord, slug
 from ontology.vocabularies import LOS, VOCABULARIES
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest, HarvestFailed
+from connectors.contract import Connector, Harvest, HarvestFailed
 from ontology.records import NodeRecord, RelRecord, slug
 
 DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"  # an assignment without a specific app role

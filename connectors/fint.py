@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest, HarvestFailed, RowError
+from connectors.contract import Connector, Harvest, HarvestFailed, RowError
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
 
 # Attribute names and types that carry personal data in FINT's model.

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest, RowError
+from connectors.contract import Connector, Harvest, RowError
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
 
 # Canonical field -> the headers that mean it in typical Norwegian inventories (any case).

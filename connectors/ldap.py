@@ -12,7 +12,7 @@ from ldap3 import ALL_ATTRIBUTES, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest, HarvestFailed
+from connectors.contract import Connector, Harvest, HarvestFailed
 from ontology.records import NodeRecord, RelRecord, slug
 
 ACCOUNTDISABLE = 0x2

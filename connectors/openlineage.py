@@ -13,7 +13,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest
+from connectors.contract import Connector, Harvest
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
 
 SOURCE_ID = "openlineage"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.framework import Connector, Harvest, RowError
+from connectors.contract import Connector, Harvest, RowError
 from connectors.inventory import COUNTRIES, InventoryConnector
 from ontology.checks import country_code, organisasjonsnummer
 from ontology.records import NodeRecord, RelRecord, slug

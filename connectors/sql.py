@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from connectors.framework import Connector, Harvest
+from connectors.contract import Connector, Harvest
 from ontology.records import NodeRecord, RelRecord, dataset_id
 
 # Column names or comments that mark personal data (Norwegian and English), matched as words.

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,3 +33,46 @@ def test_labels_in_store_queries_come_from_the_ontology():
     for path in (ROOT / "catalog" / "store").rglob("*.py"):
         for label in re.findall(r"\(\w+:([A-Z]\w+)[ {)]", path.read_text()):
             assert label in known, f"{path.name} names a label the ontology does not declare: {label}"
+
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PACKAGES = ("ontology", "connectors", "catalog")
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+                          cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True)
+
+
+def test_the_layers_hold():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_crossing_a_layer_fails_the_contracts(tmp_path):
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "*.java", "*.xml"))
+    with (tmp_path / "connectors" / "contract.py").open("a") as contract:
+        contract.write("\nfrom catalog.store import driver  # noqa\n")
+    with (tmp_path / "catalog" / "store" / "search.py").open("a") as search:
+        search.write("\nfrom catalog.services import lineage  # noqa\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "connectors.contract -> catalog.store.driver" in result.stdout
+    assert "catalog.store.search -> catalog.services.lineage" in result.stdout
+
+
+def test_every_part_of_the_catalog_has_its_layer():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers, connectors, routes = config["contracts"]
+    named = set(re.findall(r"[\w.]+", " ".join(layers["layers"])))
+    parts = {f"catalog.{p.stem}" for p in (ROOT / "catalog").iterdir()
+             if p.name != "__init__.py" and (p.suffix == ".py" or (p / "__init__.py").exists())}
+    assert parts <= named, f"give these a layer in pyproject.toml: {sorted(parts - named)}"
+    pages = {"catalog.api", "catalog.web"} & parts
+    assert set(routes["source_modules"]) == pages
+
+
+def test_connectors_import_nothing_of_the_catalog():
+    pattern = re.compile(r"^\s*(from|import) catalog\b", re.MULTILINE)
+    assert [p.name for p in (ROOT / "connectors").rglob("*.py") if pattern.search(p.read_text())] == []

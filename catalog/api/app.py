@@ -19,11 +19,10 @@ from catalog.api.deps import signed_in
 from catalog.api.routes import admin, export, harvest, queries, search
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
+from catalog.context import serving
 from catalog.security import PERMISSIONS
+from catalog.services.connection import Store, opened, prepared
 from catalog.settings import get_settings
-from catalog.store.driver import Store
-from catalog.store.history import REQUEST_ID
-from catalog.store.schema import ensure_schema
 from ontology import ONTOLOGY
 
 API_PREFIX = "/api/v1"
@@ -43,11 +42,12 @@ def create_app(store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or Store.connect(get_settings())
-        ensure_schema(app.state.store)
-        yield
-        if store is None:
-            app.state.store.close()
+        if store is not None:
+            app.state.store = prepared(store)
+            yield
+            return
+        with opened(get_settings()) as app.state.store:
+            yield
 
     app = FastAPI(
         title="Data-ownership and integration catalog",
@@ -117,11 +117,8 @@ class Harden:
                     response_headers["Content-Security-Policy"] = API_CSP
             await send(message)
 
-        token = REQUEST_ID.set(request_id)
-        try:
+        with serving(request_id):
             await self.app(scope, receive, send_hardened)
-        finally:
-            REQUEST_ID.reset(token)
 
 
 def _check_every_route_has_a_permission(app: FastAPI) -> None:

@@ -8,8 +8,8 @@ from fastapi import Depends, Header, Request
 
 from catalog.errors import PreconditionFailed
 from catalog.security import User, authorize
+from catalog.services.connection import Store
 from catalog.settings import get_settings
-from catalog.store.driver import Store
 
 
 # The small dependencies are `async def` although they do not await: FastAPI runs a plain `def`

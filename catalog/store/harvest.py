@@ -1,4 +1,4 @@
-"""What the harvesting framework needs from the store: identity look-ups, the dry-run diff,
+"""What the harvesting service needs from the store: identity look-ups, the dry-run diff,
 stale facts and their paged cleanup, harvest runs and conflicts."""
 
 from __future__ import annotations

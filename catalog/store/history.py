@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timezone
-from contextvars import ContextVar
 from typing import Any
 
 from neo4j import ManagedTransaction
 
+from catalog.context import request_id
 from catalog.store.driver import Store
 
-# The API request being served, so that each record names the request that made it.
-REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 # Bookkeeping properties that every write touches; leaving them out keeps before/after readable.
 _NOISE = {"last_seen", "run_id", "seen", "version", "last_modified_by"}
 
@@ -31,7 +29,7 @@ def record(tx: ManagedTransaction, action: str, entity_id: str, entity_type: str
         # Microseconds, so that changes made within one second keep their order.
         "id": f"change-{uuid.uuid4().hex}", "at": datetime.now(timezone.utc).isoformat(), "actor": actor, "action": action,
         "entity_id": entity_id, "entity_type": entity_type, "before": _json(before), "after": _json(after),
-        "request_id": REQUEST_ID.get(), "run_id": run_id})
+        "request_id": request_id(), "run_id": run_id})
 
 
 def record_run(store: Store, run: dict[str, Any]) -> None:

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 from tests.connectors.test_ldap import slapd  # noqa: F401  (a fixture)
 from tests.factory import create
 from tests.local_http import JsonHandler, serving
@@ -93,9 +94,9 @@ def test_entra_groups_nested_three_deep_give_access_with_the_path(clean_store, s
         "tenant_id": "tenant", "client_id": "catalog", "token_url": f"{base}/tenant/oauth2/v2.0/token",
         "graph_url": f"{base}/v1.0", "applications": {"app-inschool": system["id"]}, "role_levels": {"Teacher": "write"}})
     run = run_source(clean_store, source, Path("."))
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     assert state["throttled"] == 1 and state["unauthorised"] == 0
-    assert any("Shadow IT" in note for note in run["notes"])
+    assert any("Shadow IT" in note for note in run.notes)
     # Kari arrived from Entra ID and is the person the catalog already knew (employee number).
     assert clean_store.rows("MATCH (p:Person) RETURN count(p) AS n")[0]["n"] == 3
     kari = session_client.get(f"/api/v1/people/{known['id']}").json()
@@ -119,7 +120,7 @@ def test_entra_groups_nested_three_deep_give_access_with_the_path(clean_store, s
                                                                   "include_disabled": True}).json()
     assert [r["id"] for r in remaining["resources"]] == [system["id"]]
     again = run_source(clean_store, source, Path("."))
-    assert again["created"] == 0 and again["updated"] == 0
+    assert again.created == 0 and again.updated == 0
 
 
 def test_refused_credentials_fail_the_run_and_delete_nothing(clean_store, graph, monkeypatch):
@@ -129,7 +130,7 @@ def test_refused_credentials_fail_the_run_and_delete_nothing(clean_store, graph,
         "tenant_id": "tenant", "client_id": "catalog", "token_url": f"{base}/tenant/oauth2/v2.0/token",
         "graph_url": f"{base}/v1.0"})
     run = run_source(clean_store, source, Path("."))
-    assert run["status"] == "failed" and "refused" in run["errors"][0]
+    assert run.status == "failed" and "refused" in run.errors[0]
 
 
 def test_three_sources_make_one_person_each(clean_store, session_client, graph, slapd, monkeypatch):
@@ -152,7 +153,7 @@ def test_three_sources_make_one_person_each(clean_store, session_client, graph, 
         (SourceSettings(id="fint-portal", connector="fint-portal", settings={"path": "fint-portal.json"}), FIXTURES_DIR),
     ]
     for source, base_dir in sources:
-        assert run_source(clean_store, source, base_dir)["status"] == "succeeded"
+        assert run_source(clean_store, source, base_dir).status == "succeeded"
     people = clean_store.rows("MATCH (p:Person) RETURN p.name AS name, p.seen AS seen ORDER BY name")
     assert [p["name"] for p in people] == ["Kari Berg", "Nils Dahl", "Ola Slutta", "Per Lie", "Siri Moe", "Trude Vik"]
     sources_of = {p["name"]: sorted(seen.split("|")[0] for seen in p["seen"]) for p in people}

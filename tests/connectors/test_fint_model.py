@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 from tests.conftest import SHARED
 from tests.local_http import JsonHandler, serving
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.skipif(not FINT.exists(), reason="../shared/standards/f
 def test_metamodel_harvests_into_32_components_with_their_resource_types(clean_store, session_client):
     source = SourceSettings(id="fint-model", connector="fint-model", settings={"path": "metamodel-v4.1.0-rc-2.json"})
     run = run_source(clean_store, source, FINT)
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     components = session_client.get("/api/v1/fint-components", params={"limit": 100}).json()
     assert components["total"] == 32
     elev = session_client.get("/api/v1/fint-components/fint-utdanning-elev").json()
@@ -32,7 +33,7 @@ def test_metamodel_harvests_into_32_components_with_their_resource_types(clean_s
     code_list = session_client.get("/api/v1/datasets/fint-arkiv-kodeverk.dokumentstatus").json()
     assert code_list["personal_data"] is False
     again = run_source(clean_store, source, FINT)
-    assert again["created"] == 0 and again["updated"] == 0
+    assert again.created == 0 and again.updated == 0
 
 
 def test_portal_clients_get_access_and_pupil_data_flows_through_fint(clean_store, session_client):
@@ -46,7 +47,7 @@ def test_portal_clients_get_access_and_pupil_data_flows_through_fint(clean_store
                                                 "entra-provisjonering@client.eksempel.no": "system-entra",
                                                 "inschool@adapter.eksempel.no": "system-inschool"}})
     run = run_source(clean_store, source, fixtures)
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     who = session_client.get("/api/v1/access/who", params={"resource": "fint-utdanning-elev.elev"}).json()
     levels = {p["id"]: p["level"] for p in who["principals"]}
     assert levels["sa-fint-client-itslearning-client-eksempel-no"] == "read"
@@ -89,6 +90,6 @@ def test_environment_check_confirms_the_components_that_answer(clean_store, monk
                                     "base_url": base, "token_url": f"{base}/oauth/token", "client_id": "c", "username": "u",
                                     "components": ["utdanning-elev", "arkiv-noark"]})
         run = run_source(clean_store, source, Path("."))
-    assert run["status"] == "succeeded" and run["notes"] == [f"FINT component arkiv-noark did not answer at {base}"], run
+    assert run.status == "succeeded" and run.notes == [f"FINT component arkiv-noark did not answer at {base}"], run
     seen = clean_store.rows("MATCH (c:FintComponent) RETURN c.id AS id, c.last_seen AS last_seen")
     assert [row["id"] for row in seen] == ["fint-utdanning-elev"] and seen[0]["last_seen"], run

@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from ldap3 import Connection, Server
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 BASE = "dc=fylke,dc=no"
@@ -127,7 +128,7 @@ def test_ldap_users_groups_nesting_and_disabled_accounts_over_starttls(clean_sto
         "url": f"ldap://127.0.0.1:{port}", "start_tls": True, "ca_file": "cert.pem", "bind_dn": ADMIN,
         "base_dn": BASE, "page_size": 2})
     run = run_source(clean_store, source, folder)
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     assert clean_store.rows("MATCH (p:Person) RETURN count(p) AS n")[0]["n"] == 5  # Kari resolved, not doubled
     assert session_client.get(f"/api/v1/people/{known['id']}").json()["upn"] == "kari@fylke.no"
     ola = session_client.get("/api/v1/people/person-ola-fylke-no").json()
@@ -142,7 +143,7 @@ def test_ldap_users_groups_nesting_and_disabled_accounts_over_starttls(clean_sto
     assert [s.get("name") for s in reach[known["id"]]["paths"][0][::2]] == [
         "Kari B.", "laerere-fjordvik", "laerere", "alle", "Fagsystem"]
     again = run_source(clean_store, source, folder)
-    assert again["created"] == 0 and again["updated"] == 0
+    assert again.created == 0 and again.updated == 0
 
 
 def test_wrong_password_fails_the_run(clean_store, slapd, monkeypatch):
@@ -151,4 +152,4 @@ def test_wrong_password_fails_the_run(clean_store, slapd, monkeypatch):
     source = SourceSettings(id="ad", connector="ldap", secrets={"password": "LDAP_PASSWORD"}, settings={
         "url": f"ldap://127.0.0.1:{port}", "bind_dn": ADMIN, "base_dn": BASE})
     run = run_source(clean_store, source, folder)
-    assert run["status"] == "failed" and "LDAP" in run["errors"][0]
+    assert run.status == "failed" and "LDAP" in run.errors[0]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 from tests.factory import create
 
 PROCESSING_HEADER = ["Behandling", "Ansvarlig enhet", "Behandlingsansvarlig", "Organisasjonsnummer", "Hvorfor",
@@ -52,8 +53,8 @@ def test_record_of_processing_from_a_spreadsheet(clean_store, session_client, tm
         ["Feil rad", "", "", "", "", "Elever", "Skostørrelse", "", "", "", "", "", "", ""],
     ])
     run = run_source(clean_store, PROCESSING, tmp_path)
-    assert run["status"] == "succeeded" and run["errors"] == [
-        "row 4: Personopplysninger 'Skostørrelse' is not one of: " + run["errors"][0].split(": ", 2)[2]]
+    assert run.status == "succeeded" and run.errors == [
+        "row 4: Personopplysninger 'Skostørrelse' is not one of: " + run.errors[0].split(": ", 2)[2]]
     activities = {a["name"]: a for a in api.get("/api/v1/processing-activities").json()["items"]}
     assert set(activities) == {"Elevadministrasjon", "Nyhetsbrev"}  # the bad row left nothing behind
     elev = activities["Elevadministrasjon"]
@@ -71,7 +72,7 @@ def test_record_of_processing_from_a_spreadsheet(clean_store, session_client, tm
     # A person's correction stands; the sheet's value is kept as a conflict.
     api.patch(f"/api/v1/processing-activities/{elev['id']}", json={"purpose": "Føre elevregister og fravær."})
     again = run_source(clean_store, PROCESSING, tmp_path)
-    assert again["conflicts"] == 1 and again["created"] == 0
+    assert again.conflicts == 1 and again.created == 0
     assert api.get(f"/api/v1/processing-activities/{elev['id']}").json()["purpose"] == "Føre elevregister og fravær."
 
 
@@ -85,9 +86,9 @@ def test_agreement_list_from_csv(clean_store, session_client, tmp_path):
         ["Lisens uten dato", "2019/0222", "Lisens", "Esri Norge", "", "", "i fjor", "", "", "", ""],
     ])
     run = run_source(clean_store, AGREEMENTS, tmp_path)
-    assert run["status"] == "succeeded"
-    assert run["errors"] == ["row 3: Startdato 'i fjor' is not a date (write 2027-01-31 or 31.01.2027)"]
-    assert run["notes"] == ["row 2: Zendesk has no organisasjonsnummer; link it in the catalog"]
+    assert run.status == "succeeded"
+    assert run.errors == ["row 3: Startdato 'i fjor' is not a date (write 2027-01-31 or 31.01.2027)"]
+    assert run.notes == ["row 2: Zendesk has no organisasjonsnummer; link it in the catalog"]
     [agreement] = api.get("/api/v1/agreements").json()["items"]
     assert {k: agreement[k] for k in ("name", "kind", "reference", "start_date", "end_date", "notice_date",
                                       "counterpart", "systems", "subprocessors")} == {

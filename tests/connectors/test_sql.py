@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 from tests.factory import create
 
 SCHEMA = """
@@ -31,7 +32,7 @@ def _harvest(store, client, url: str, base: Path, **settings):
     source = SourceSettings(id="dvh", connector="sql", settings={
         "url": url, "system": system["id"], "location": location["id"], **settings})
     run = run_source(store, source, base)
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     datasets = {d["name"]: d for d in client.get("/api/v1/datasets", params={"system": system["id"]}).json()["items"]}
     return system, run, datasets
 
@@ -55,14 +56,14 @@ def test_sqlite_tables_views_and_lineage(clean_store, session_client, tmp_path):
     _check(session_client, datasets)
     again = run_source(clean_store, SourceSettings(id="dvh", connector="sql", settings={
         "url": "sqlite:///dvh.sqlite", "system": system["id"]}), tmp_path)
-    assert again["created"] == 0
+    assert again.created == 0
 
 
 def test_unreachable_database_fails_the_run(clean_store, tmp_path):
     source = SourceSettings(id="db", connector="sql", settings={
         "url": "postgresql+psycopg2://nobody@127.0.0.1:1/none", "system": "system-x", "connect_timeout": 2})
     run = run_source(clean_store, source, tmp_path)
-    assert run["status"] == "failed" and run["errors"]
+    assert run.status == "failed" and run.errors
 
 
 def _postgres_binaries() -> Path | None:

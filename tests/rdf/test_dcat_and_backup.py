@@ -3,15 +3,16 @@ import of the profile's examples, and controlled vocabularies on input."""
 
 from __future__ import annotations
 
-import pytest
 from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF, RDFS, SH, SKOS
 
 from catalog.demo.load import edit_and_harvest, load
 from catalog.store import backup as backup_store
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 from ontology import vocabularies
 from ontology.rdf import CAT, controlled_value, vocabulary
 from tests.api.test_entities import assert_problem
@@ -103,7 +104,7 @@ def test_profile_examples_import_through_the_dcat_connector(clean_store, session
     examples = STANDARDS / "dcat-ap-no"
     source = SourceSettings(id="dcat-examples", connector="dcat", settings={"path": "examples-dcat-ap-no-2.0.ttl"})
     run = run_source(clean_store, source, examples)
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     datasets = session_client.get("/api/v1/datasets").json()["items"]
     buildings = next(d for d in datasets if d["name"] == "Bygninger - et eksempeldatasett")
     assert buildings["themes"] == ["GOVE"] and buildings["description"] == "Et eksempeldatasett."
@@ -111,11 +112,11 @@ def test_profile_examples_import_through_the_dcat_connector(clean_store, session
                                     "role": "dataeier"}]
     valid = run_source(clean_store, SourceSettings(id="dcat-valid", connector="dcat", settings={
         "path": "example-valid-catalog-with-distribution.ttl"}), examples)
-    assert valid["status"] == "succeeded" and valid["created"] > 0
+    assert valid.status == "succeeded" and valid.created > 0
     test = next(d for d in session_client.get("/api/v1/datasets").json()["items"] if d["name"] == "Test dataset")
     assert test["licence"] == "CNRI_PYTHON" and "https://psi.norge.no/los/tema/barnehage" in test["themes"]
     again = run_source(clean_store, source, examples)
-    assert again["created"] == 0 and again["updated"] == 0
+    assert again.created == 0 and again.updated == 0
 
 
 def test_controlled_values_are_checked_on_input_naming_what_is_allowed(client):

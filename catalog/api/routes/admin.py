@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from catalog.api.deps import StoreDep, permission
 from catalog.errors import NotFound
 from catalog.security import ROLES, create_token, forget_tokens
-from catalog.store import history
-from catalog.store import security as security_store
+from catalog.services import administration
 from ontology.api_models import RECORD_MODELS, Page
 
 router = APIRouter(tags=["administration and history"])
@@ -65,13 +64,13 @@ def new_token(body: TokenRequest, store: StoreDep) -> dict:
 
 @router.get("/admin/tokens", response_model=list[TokenInfo], operation_id="list_tokens", openapi_extra=permission("admin"))
 def tokens(store: StoreDep) -> list[dict]:
-    return security_store.list_tokens(store)
+    return administration.list_tokens(store)
 
 
 @router.delete("/admin/tokens/{name}", status_code=status.HTTP_204_NO_CONTENT, operation_id="revoke_token",
                openapi_extra=permission("admin"))
 def revoke(name: str, store: StoreDep) -> Response:
-    if not security_store.revoke_token(store, name):
+    if not administration.revoke_token(store, name):
         raise NotFound(f"No token named '{name}'.")
     forget_tokens()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -80,21 +79,21 @@ def revoke(name: str, store: StoreDep) -> Response:
 @router.get("/admin/role-assignments", response_model=list[Assignment], operation_id="list_catalog_role_assignments",
             openapi_extra=permission("admin"))
 def assignments(store: StoreDep) -> list[dict]:
-    return security_store.list_assignments(store)
+    return administration.list_assignments(store)
 
 
 @router.post("/admin/role-assignments", response_model=Assignment, status_code=status.HTTP_201_CREATED,
              operation_id="assign_catalog_role", openapi_extra=permission("admin"))
 def assign(body: AssignmentRequest, store: StoreDep) -> dict:
     subject = body.subject.strip().lower()
-    return security_store.assign_role(store, {"id": f"assignment-{uuid.uuid5(uuid.NAMESPACE_URL, subject + body.role)}",
+    return administration.assign_role(store, {"id": f"assignment-{uuid.uuid5(uuid.NAMESPACE_URL, subject + body.role)}",
                                               "subject": subject, "role": body.role})
 
 
 @router.delete("/admin/role-assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
                operation_id="unassign_catalog_role", openapi_extra=permission("admin"))
 def unassign(assignment_id: str, store: StoreDep) -> Response:
-    if not security_store.unassign_role(store, assignment_id):
+    if not administration.unassign_role(store, assignment_id):
         raise NotFound(f"No role assignment '{assignment_id}'.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -108,7 +107,7 @@ def changes(store: StoreDep, actor: Optional[str] = None, since: Optional[dateti
             until: Optional[datetime] = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
             offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict:
     """Every change, newest first, filtered by who made it and when."""
-    items, total = history.changes(store, None, actor, _iso(since), _iso(until), limit, offset)
+    items, total = administration.changes(store, None, actor, _iso(since), _iso(until), limit, offset)
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -117,5 +116,5 @@ def changes(store: StoreDep, actor: Optional[str] = None, since: Optional[dateti
 def entity_changes(entity_id: str, store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict:
     """Every change to one node or edge, newest first."""
-    items, total = history.changes(store, entity_id, None, None, None, limit, offset)
+    items, total = administration.changes(store, entity_id, None, None, None, limit, offset)
     return {"items": items, "total": total, "limit": limit, "offset": offset}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from catalog.api.deps import ActorDep, StoreDep, UserDep, VersionDep, etag, permission
-from catalog.store import entities
+from catalog.services import entities
 from ontology import ONTOLOGY, NodeType
 from ontology.api_models import NODE_MODELS, EntitySummary, Page, prop_annotation
 

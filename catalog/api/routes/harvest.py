@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, Literal, Optional, Union
 
 from fastapi import APIRouter, BackgroundTasks, Body, Query, status
 from pydantic import BaseModel, Discriminator, Tag
 
 from catalog.api.deps import StoreDep, permission
-from catalog.errors import NotFound
-from catalog.services import harvest as harvest_service
+from catalog.harvest import runs, service, sources
 from catalog.settings import get_settings
-from catalog.store import harvest as harvest_store
-from connectors.framework import load_harvest, new_run_id, run_source
-from connectors.openlineage import DatasetEvent, JobEvent, OpenLineageConnector, RunEvent
+from connectors.openlineage import DatasetEvent, JobEvent, RunEvent
 from ontology.api_models import RECORD_MODELS, Page
 
 router = APIRouter(tags=["harvest"])
@@ -39,9 +35,13 @@ class Started(BaseModel):
 
 class LineageAccepted(BaseModel):
     source: str
+    run_id: str
     created: int
     updated: int
     unchanged: int
+    # Records the ontology refused, with the reasons; the rest were loaded.
+    rows_skipped: int
+    errors: list[str]
 
 
 def _event_kind(body: Any) -> str:
@@ -59,7 +59,7 @@ OpenLineageEvent = Annotated[
 @router.get("/harvest/sources", response_model=list[SourceInfo], operation_id="list_harvest_sources",
             openapi_extra=permission("read"))
 def list_sources() -> list[dict]:
-    return [s.model_dump() for s in harvest_service.configured_sources(get_settings()).sources.values()]
+    return [s.model_dump() for s in sources.configured_sources(get_settings()).sources.values()]
 
 
 @router.get("/harvest/runs", response_model=Page[HarvestRun], operation_id="list_harvest_runs",
@@ -67,33 +67,28 @@ def list_sources() -> list[dict]:
 def list_runs(store: StoreDep, source: Optional[str] = None,
               status: Optional[Literal["running", "succeeded", "failed", "needs-confirmation"]] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
-    items, total = harvest_store.list_runs(store, source, status, limit, offset)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return runs.list_runs(store, source, status, limit, offset)
 
 
 @router.get("/harvest/runs/{run_id}", response_model=HarvestRun, operation_id="get_harvest_run", openapi_extra=permission("read"))
 def get_run(run_id: str, store: StoreDep) -> dict:
-    run = harvest_store.get_run(store, run_id)
-    if run is None:
-        raise NotFound(f"No harvest run '{run_id}'.")
-    return run
+    return runs.get_run(store, run_id)
 
 
 @router.get("/harvest/conflicts", response_model=Page[Conflict], operation_id="list_harvest_conflicts",
             openapi_extra=permission("read"))
 def list_conflicts(store: StoreDep, source: Optional[str] = None, entity_id: Optional[str] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
-    items, total = harvest_store.list_conflicts(store, source, entity_id, limit, offset)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return runs.list_conflicts(store, source, entity_id, limit, offset)
 
 
 @router.post("/harvest/{source_id}", response_model=Started, status_code=status.HTTP_202_ACCEPTED,
              operation_id="start_harvest", openapi_extra=permission("edit_catalog"))
 def start_harvest(source_id: str, store: StoreDep, background: BackgroundTasks, dry_run: bool = False,
                   allow_mass_delete: bool = False) -> dict:
-    source, base_dir = harvest_service.source(get_settings(), source_id)
-    run_id = new_run_id()
-    background.add_task(run_source, store, source, base_dir, dry_run=dry_run,
+    source, base_dir = sources.source(get_settings(), source_id)
+    run_id = service.new_run_id()
+    background.add_task(service.run_source, store, source, base_dir, dry_run=dry_run,
                         allow_mass_delete=allow_mass_delete, run_id=run_id)
     return {"run_id": run_id, "source": source_id, "status": "running"}
 
@@ -102,9 +97,9 @@ def start_harvest(source_id: str, store: StoreDep, background: BackgroundTasks, 
              operation_id="receive_openlineage_event", openapi_extra=permission("edit_catalog"))
 def receive_event(store: StoreDep, event: Annotated[OpenLineageEvent, Body()]) -> dict:
     """Accepts an OpenLineage RunEvent, JobEvent or DatasetEvent, as sent by the HTTP transport."""
-    source = harvest_service.openlineage_source(get_settings())
-    connector = OpenLineageConnector()
-    harvest = connector.transform([event], connector.Config.model_validate(source.settings))
-    run_id = f"ol-{event.run.runId}" if isinstance(event, RunEvent) else f"ol-{uuid.uuid4().hex[:16]}"
-    counts = load_harvest(store, source.id, run_id, harvest)
-    return {"source": source.id, **{k: counts[k] for k in ("created", "updated", "unchanged")}}
+    source = sources.openlineage_source(get_settings())
+    # A run's events (START, then COMPLETE) update one harvest run.
+    run_id = f"ol-{event.run.runId}" if isinstance(event, RunEvent) else None
+    run = service.receive_events(store, source, [event], run_id)
+    return {"run_id": run.id, **run.model_dump(include={"source", "created", "updated", "unchanged",
+                                                          "rows_skipped", "errors"})}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from catalog.api.deps import ActorDep, StoreDep, permission
-from catalog.store import relations
+from catalog.services import relations
 from ontology import RelType
 from ontology.api_models import REL_MODELS, Page, prop_annotation
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from catalog.api.deps import StoreDep, permission
-from catalog.store import search as search_store
+from catalog.services import search as search_store
 from ontology import ONTOLOGY
 from ontology.api_models import EntitySummary
 

@@ -1,4 +1,4 @@
-"""The harvesting framework's promises, shown with the inventory connector on real CSV files."""
+"""The harvesting service's promises, shown with the inventory connector on real CSV files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from catalog.cli import app as cli
 from catalog.settings import get_settings
-from connectors.framework import SourceSettings, run_source
+from catalog.harvest.service import run_source
+from catalog.harvest.sources import SourceSettings
 from tests.factory import create
 from tests.conftest import wipe
 
@@ -53,14 +54,14 @@ def snapshot(store) -> list:
 def test_harvesting_twice_changes_nothing_the_second_time(clean_store, tmp_path):
     rows = [system_row(n, Integrasjoner="→ System 2 (fint)" if n == 1 else "") for n in range(1, 6)]
     first = harvest(clean_store, tmp_path, rows)
-    assert first["status"] == "succeeded" and first["created"] > 0
+    assert first.status == "succeeded" and first.created > 0
     before = snapshot(clean_store)
     second = harvest(clean_store, tmp_path, rows)
-    assert (second["status"], second["created"], second["updated"], second["deleted"]) == ("succeeded", 0, 0, 0)
+    assert (second.status, second.created, second.updated, second.deleted) == ("succeeded", 0, 0, 0)
     assert snapshot(clean_store) == before
     system = clean_store.rows("MATCH (n:System {id: 'system-system-1'}) RETURN properties(n) AS p")[0]["p"]
-    assert system["source"] == "inventory" and system["first_seen"] and system["run_id"] == second["id"]
-    assert system["seen"] == [f"inventory|{second['id']}"]
+    assert system["source"] == "inventory" and system["first_seen"] and system["run_id"] == second.id
+    assert system["seen"] == [f"inventory|{second.id}"]
 
 
 def test_removed_row_goes_unless_a_person_edited_it(clean_store, tmp_path, session_client):
@@ -69,7 +70,7 @@ def test_removed_row_goes_unless_a_person_edited_it(clean_store, tmp_path, sessi
     session_client.patch("/api/v1/systems/system-system-2", json={"description": "Kept by hand"})
     run = harvest(clean_store, tmp_path, rows[2:] + [rows[0]])  # rows 2 gone (edited) — and 3..10 stay
     run = harvest(clean_store, tmp_path, [rows[0]] + rows[2:9])  # now system 10 is gone too
-    assert run["status"] == "succeeded" and run["deleted"] >= 1
+    assert run.status == "succeeded" and run.deleted >= 1
     assert count(clean_store, "MATCH (n:System {id: 'system-system-10'}) RETURN count(n) AS n") == 0
     assert count(clean_store, "MATCH (n:System {id: 'system-system-2'}) RETURN count(n) AS n") == 1
 
@@ -79,10 +80,10 @@ def test_a_run_that_would_remove_half_is_held_until_confirmed(clean_store, tmp_p
     harvest(clean_store, tmp_path, rows)
     before = count(clean_store, "MATCH (n:System) RETURN count(n) AS n")
     held = harvest(clean_store, tmp_path, rows[:5])
-    assert held["status"] == "needs-confirmation" and held["deleted"] == 0 and held["would_delete"] > 0
+    assert held.status == "needs-confirmation" and held.deleted == 0 and held.would_delete > 0
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == before
     confirmed = harvest(clean_store, tmp_path, rows[:5], allow_mass_delete=True)
-    assert confirmed["status"] == "succeeded" and confirmed["deleted"] > 0
+    assert confirmed.status == "succeeded" and confirmed.deleted > 0
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 5
 
 
@@ -93,10 +94,10 @@ def test_a_source_that_fails_halfway_deletes_nothing(clean_store, tmp_path, sess
     # fails after systems and people were written.
     create(session_client, "Dataset", id="integration-system-1--system-2", name="Squatter")
     failed = harvest(clean_store, tmp_path, [system_row(1, Integrasjoner="→ System 2")] + rows[1:8])
-    assert failed["status"] == "failed" and failed["errors"]
+    assert failed.status == "failed" and failed.errors
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 10
     missing = harvest(clean_store, tmp_path, rows, source=source(path="no-such-file.csv"))
-    assert missing["status"] == "failed" and "no-such-file" in missing["errors"][0]
+    assert missing.status == "failed" and "no-such-file" in missing.errors[0]
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 10
 
 
@@ -104,13 +105,13 @@ def test_malformed_rows_are_reported_and_skipped_or_fail_the_run(clean_store, tm
     rows = [system_row(1), system_row(2, Land="Atlantis"), system_row(3, Driftsmodell="I skyen et sted"),
             system_row(4, System=""), system_row(5, Personopplysninger="kanskje")]
     run = harvest(clean_store, tmp_path, rows)
-    assert run["status"] == "succeeded" and run["rows_skipped"] == 4
-    assert {e.split(":")[0] for e in run["errors"]} == {"row 3", "row 4", "row 5", "row 6"}
+    assert run.status == "succeeded" and run.rows_skipped == 4
+    assert {e.split(":")[0] for e in run.errors} == {"row 3", "row 4", "row 5", "row 6"}
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 1
     strict = SourceSettings(id="strict", connector="inventory", on_error="fail", settings={"path": "inventory.csv"})
     wipe(clean_store)
     failed = harvest(clean_store, tmp_path, rows, source=strict)
-    assert failed["status"] == "failed"
+    assert failed.status == "failed"
     assert count(clean_store, "MATCH (n:Entity) RETURN count(n) AS n") == 0
 
 
@@ -121,7 +122,7 @@ def test_identity_resolution_makes_one_node_per_person_and_system(clean_store, t
             system_row(2, System="P360 ", Systemeier="", Systemansvarlig="kari.berg@fylke.no"),
             system_row(3, System="Sak-arkiv", Systemeier="Kari <kari.berg@fylke.no>")]
     run = harvest(clean_store, tmp_path, rows, source=source(aliases={"Sak-arkiv": "Public 360"}))
-    assert run["status"] == "succeeded", run["errors"]
+    assert run.status == "succeeded", run.errors
     assert count(clean_store, "MATCH (n:Person) RETURN count(n) AS n") == 1
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 1
     owners = session_client.get(f"/api/v1/systems/{system['id']}").json()["owners"]
@@ -132,7 +133,7 @@ def test_manual_edits_win_and_conflicts_are_listed(clean_store, tmp_path, sessio
     harvest(clean_store, tmp_path, [system_row(1)])
     session_client.patch("/api/v1/systems/system-system-1", json={"vendor": "Riktig leverandør"})
     run = harvest(clean_store, tmp_path, [system_row(1, Leverandør="Feil leverandør", Driftsmodell="IaaS")])
-    assert run["conflicts"] == 1
+    assert run.conflicts == 1
     system = session_client.get("/api/v1/systems/system-system-1").json()
     assert system["vendor"] == "Riktig leverandør" and system["hosting"] == "iaas"
     conflicts = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": "system-system-1"}).json()
@@ -152,8 +153,8 @@ def test_dry_run_reports_the_diff_and_writes_nothing(clean_store, tmp_path):
     runs_before = count(clean_store, "MATCH (r:HarvestRun) RETURN count(r) AS n")
     rows = [system_row(1, Leverandør="Ny"), system_row(2), system_row(3), system_row(4), system_row(9)]
     run = harvest(clean_store, tmp_path, rows, dry_run=True)
-    assert run["status"] == "succeeded" and run["dry_run"] is True
-    assert run["diff"]["System"] == {"created": 1, "updated": 1, "unchanged": 3, "would_delete": 1}
+    assert run.status == "succeeded" and run.dry_run is True
+    assert run.diff["System"] == {"created": 1, "updated": 1, "unchanged": 3, "would_delete": 1}
     assert snapshot(clean_store) == before
     assert count(clean_store, "MATCH (r:HarvestRun) RETURN count(r) AS n") == runs_before + 1
 

@@ -1,4 +1,4 @@
-"""The harvesting framework: every connector is fetch (all I/O) and transform (pure: source data
+"""The harvesting service: every connector is fetch (all I/O) and transform (pure: source data
 to ontology records); this module validates, resolves identities, loads in batches, records the
 run and cleans up what the source no longer has — only after a complete, successful run, only
 the source's own facts, and never more than the source's share limit without confirmation.
@@ -10,151 +10,151 @@ import os
 import time
 import traceback
 import uuid
-from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalog.harvest.sources import SourceSettings
 from catalog.store import harvest as harvest_store
 from catalog.store import history
 from catalog.store.driver import Store
 from catalog.store.ingest import load_nodes, load_rels, now_iso
+from connectors import REGISTRY
+from connectors.contract import Connector, Harvest, HarvestFailed, RowError
 from ontology import ONTOLOGY
 from ontology.api_models import NODE_MODELS
 from ontology.checks import match_keys
 from ontology.records import NodeRecord, RelRecord
 
 MAX_ERRORS_KEPT = 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.reason}"
-
-
-@dataclass
-class Harvest:
-    """What a transform returns: records for the graph, and the rows it could not use."""
-
-    nodes: list[NodeRecord] = field(default_factory=list)
-    rels: list[RelRecord] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    # What a person should look at that is not an error (an application mapped to no system).
-    notes: list[str] = field(default_factory=list)
-
-
-class Connector(ABC):
-    name: ClassVar[str]
-    Config: ClassVar[type[BaseModel]]
-    # Errors worth another try: the network or the source was briefly away.
-    transient_errors: ClassVar[tuple[type[Exception], ...]] = (ConnectionError, TimeoutError)
-
-    @abstractmethod
-    def fetch(self, config: Any, secrets: dict[str, str], base_dir: Path) -> Any:
-        """Read the source. All I/O happens here."""
-
-    @abstractmethod
-    def transform(self, raw: Any, config: Any) -> Harvest:
-        """Turn what fetch read into ontology records. Pure: no I/O."""
-
-
-class SourceSettings(BaseModel):
-    """One entry of sources.yaml."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    connector: str
-    settings: dict[str, Any] = Field(default_factory=dict)
-    # Secret name -> the environment variable holding it; values never live in the file.
-    secrets: dict[str, str] = Field(default_factory=dict)
-    on_error: Literal["skip", "fail"] = "skip"
-    max_delete_share: float = Field(0.2, ge=0, le=1)
-
-
-@dataclass(frozen=True)
-class Sources:
-    path: Path
-    sources: dict[str, SourceSettings]
-
-    @classmethod
-    def read(cls, path: Path) -> "Sources":
-        raw = yaml.safe_load(path.read_text()) or {}
-        entries = [SourceSettings.model_validate(entry) for entry in raw.get("sources", [])]
-        return cls(path.resolve(), {entry.id: entry for entry in entries})
-
-
-class HarvestFailed(RuntimeError):
-    pass
-
-
-Progress = Callable[[str], None]
-
-
-def connector_for(name: str) -> Connector:
-    from connectors import REGISTRY
-
-    if name not in REGISTRY:
-        raise HarvestFailed(f"unknown connector '{name}'; known: {', '.join(sorted(REGISTRY))}")
-    return REGISTRY[name]()
+_RUN = next(node for node in ONTOLOGY.operational if node.label == "HarvestRun")
+RunStatus = Literal[_RUN.prop("status").choices]  # type: ignore[valid-type]
 
 
 def new_run_id() -> str:
     return f"run-{uuid.uuid4().hex[:16]}"
 
 
+class HarvestRun(BaseModel):
+    """One run, carried through the stages and kept as the ontology's HarvestRun record; `diff`
+    (the counts per type) is shown to whoever started the run, not stored."""
+
+    model_config = ConfigDict(validate_assignment=True)
+    id: str = Field(default_factory=new_run_id)
+    source: str
+    connector: str
+    status: RunStatus = "running"
+    dry_run: bool = False
+    started: str = Field(default_factory=now_iso)
+    finished: str | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    would_delete: int = 0
+    rows_skipped: int = 0
+    conflicts: int = 0
+    errors: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    diff: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        """The run as the store keeps it."""
+        return self.model_dump(exclude={"diff"})
+
+
+Progress = Callable[[str], None]
+
+
+def connector_for(name: str) -> Connector:
+    if name not in REGISTRY:
+        raise HarvestFailed(f"unknown connector '{name}'; known: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[name]()
+
+
 def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run: bool = False,
                allow_mass_delete: bool = False, progress: Progress = lambda stage: None,
-               run_id: str | None = None) -> dict[str, Any]:
-    """Run one source end to end and return its HarvestRun record."""
-    run: dict[str, Any] = {"id": run_id or new_run_id(), "source": source.id, "connector": source.connector,
-                           "status": "running", "dry_run": dry_run, "started": now_iso(), "errors": []}
-    harvest_store.save_run(store, run)
+               run_id: str | None = None) -> HarvestRun:
+    """Run one source end to end: fetch and transform, validate, resolve identities, load (or
+    compare, for a dry run), record, clean up."""
+    run = HarvestRun(id=run_id or new_run_id(), source=source.id, connector=source.connector, dry_run=dry_run)
+    harvest_store.save_run(store, run.record())
     try:
-        connector = connector_for(source.connector)
-        config = connector.Config.model_validate(source.settings)
-        secrets = _secrets(source)
-        progress("fetch")
-        raw = _with_retries(lambda: connector.fetch(config, secrets, base_dir), connector.transient_errors, progress)
-        progress("transform")
-        harvest = connector.transform(raw, config)
-        harvest.errors += _drop_invalid(harvest)
-        run["rows_skipped"] = len(harvest.errors)
-        run["notes"] = harvest.notes[:MAX_ERRORS_KEPT]
-        run["errors"] = [str(e) for e in harvest.errors[:MAX_ERRORS_KEPT]]
+        harvest = _fetch(source, base_dir, progress)
+        validate(run, harvest)
         if harvest.errors and source.on_error == "fail":
             raise HarvestFailed(f"{len(harvest.errors)} malformed row(s) and on_error is 'fail'")
         progress("resolve")
         resolve_identities(store, harvest)
         if dry_run:
-            run.update(_dry_run(store, source.id, harvest))
+            _compare(store, run, harvest)
         else:
-            run.update(load_harvest(store, source.id, run["id"], harvest, progress))
-            run["errors"] += run.pop("load_errors")
+            load(store, run, harvest, progress=progress)
             progress("cleanup")
-            run.update(_cleanup(store, source, run["id"], allow_mass_delete, run["diff"]))
+            _cleanup(store, source, run, allow_mass_delete)
     except Exception as error:  # any failure ends the run as failed and deletes nothing
-        run["status"] = "failed"
-        detail = str(error) if isinstance(error, (HarvestFailed, ValidationError, OSError)) else \
-            f"{type(error).__name__}: {error}"
-        run["errors"] = [detail, *run["errors"]][:MAX_ERRORS_KEPT]
-        if not isinstance(error, (HarvestFailed, ValidationError, OSError)):
-            run["errors"].append(traceback.format_exc(limit=3)[-1500:])
+        _failed(run, error)
     else:
-        run["status"] = run.get("status") if run.get("status") != "running" else "succeeded"
-    run["finished"] = now_iso()
-    harvest_store.save_run(store, {k: v for k, v in run.items() if k != "diff"})
-    if not dry_run:
-        history.record_run(store, run)
+        run.status = run.status if run.status != "running" else "succeeded"
+    _record(store, run)
     return run
+
+
+def receive(store: Store, source: SourceSettings, harvest: Harvest, run_id: str | None = None) -> HarvestRun:
+    """Records a source pushed to the catalog (OpenLineage events): validate, resolve identities,
+    load and record. Nothing is cleaned up: a push tells what happened, not all there is."""
+    run = HarvestRun(id=run_id or new_run_id(), source=source.id, connector=source.connector)
+    validate(run, harvest)
+    resolve_identities(store, harvest)
+    load(store, run, harvest)
+    run.status = "succeeded"
+    _record(store, run)
+    return run
+
+
+def receive_events(store: Store, source: SourceSettings, events: list[Any], run_id: str | None = None) -> HarvestRun:
+    """Events pushed to the catalog, transformed by the source's connector, then received."""
+    connector = connector_for(source.connector)
+    harvest = connector.transform(events, connector.Config.model_validate(source.settings))
+    return receive(store, source, harvest, run_id)
+
+
+def _fetch(source: SourceSettings, base_dir: Path, progress: Progress) -> Harvest:
+    connector = connector_for(source.connector)
+    config = connector.Config.model_validate(source.settings)
+    secrets = _secrets(source)
+    progress("fetch")
+    raw = _with_retries(lambda: connector.fetch(config, secrets, base_dir), connector.transient_errors, progress)
+    progress("transform")
+    return connector.transform(raw, config)
+
+
+def validate(run: HarvestRun, harvest: Harvest) -> None:
+    """Drops what breaks the ontology and notes it on the run with the connector's own row errors."""
+    harvest.errors += _drop_invalid(harvest)
+    run.rows_skipped = len(harvest.errors)
+    run.notes = harvest.notes[:MAX_ERRORS_KEPT]
+    run.errors = [str(e) for e in harvest.errors[:MAX_ERRORS_KEPT]]
+
+
+def _failed(run: HarvestRun, error: Exception) -> None:
+    run.status = "failed"
+    expected = isinstance(error, (HarvestFailed, ValidationError, OSError))
+    detail = str(error) if expected else f"{type(error).__name__}: {error}"
+    errors = [detail, *run.errors][:MAX_ERRORS_KEPT]
+    if not expected:
+        errors.append(traceback.format_exc(limit=3)[-1500:])
+    run.errors = errors
+
+
+def _record(store: Store, run: HarvestRun) -> None:
+    run.finished = now_iso()
+    harvest_store.save_run(store, run.record())
+    if not run.dry_run:
+        history.record_run(store, run.record())
 
 
 FETCH_ATTEMPTS = 3
@@ -256,7 +256,8 @@ def _grouped(harvest: Harvest) -> tuple[dict[str, list[NodeRecord]], dict[str, l
     return nodes, rels
 
 
-def _dry_run(store: Store, source: str, harvest: Harvest) -> dict[str, Any]:
+def _compare(store: Store, run: HarvestRun, harvest: Harvest) -> None:
+    """A dry run: what a load and cleanup would do, counted against the store; nothing written."""
     nodes, rels = _grouped(harvest)
     diff: dict[str, dict[str, int]] = {}
     for label, records in nodes.items():
@@ -264,44 +265,46 @@ def _dry_run(store: Store, source: str, harvest: Harvest) -> dict[str, Any]:
     for rel_type, records in rels.items():
         diff[rel_type] = harvest_store.diff_rels(store, rel_type, records)
     keep = [r.id for r in harvest.nodes] + [r.id for r in harvest.rels]
-    for fact_type, counts in harvest_store.claimed(store, source, keep_ids=keep).items():
+    for fact_type, counts in harvest_store.claimed(store, run.source, keep_ids=keep).items():
         diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
     for counts in diff.values():
         counts.setdefault("would_delete", 0)
-    totals = {k: sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged", "would_delete")}
-    return {**totals, "deleted": 0, "diff": diff}
+    run.created, run.updated, run.unchanged, run.would_delete = (
+        sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged", "would_delete"))
+    run.diff = diff
 
 
-def load_harvest(store: Store, source: str, run_id: str, harvest: Harvest,
-                 progress: Progress = lambda stage: None) -> dict[str, Any]:
-    """Load a harvest's records in batches; returns counts in total and per type, and conflicts."""
+def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None = None,
+         progress: Progress = lambda stage: None) -> None:
+    """Load a harvest's records in batches; counts in total and per type, and conflicts, go on the run."""
     nodes, rels = _grouped(harvest)
-    diff: dict[str, dict[str, int]] = {}
     conflicts: list[dict] = []
     skipped = 0
-    params = {"source": source, "actor": f"harvest:{source}", "run_id": run_id}
+    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id}
     for fact_type, records in [*nodes.items(), *rels.items()]:
         progress(f"load {fact_type}")
         loader = load_nodes if fact_type in nodes else load_rels
         counts = loader(store, fact_type, records, **params)
-        diff[fact_type] = {"created": counts.created, "updated": counts.updated,
-                           "unchanged": counts.written - counts.created - counts.updated}
+        run.diff[fact_type] = {"created": counts.created, "updated": counts.updated,
+                               "unchanged": counts.written - counts.created - counts.updated}
         conflicts += counts.conflicts
         skipped += counts.skipped
     if conflicts:
-        harvest_store.record_conflicts(store, source, run_id, conflicts)
-    totals = {k: sum(c[k] for c in diff.values()) for k in ("created", "updated", "unchanged")}
-    errors = [f"{skipped} relationship(s) named a node that does not exist"] if skipped else []
-    return {**totals, "diff": diff, "conflicts": len(conflicts), "load_errors": errors}
+        harvest_store.record_conflicts(store, run.source, run.id, conflicts)
+    run.created, run.updated, run.unchanged = (
+        sum(c[k] for c in run.diff.values()) for k in ("created", "updated", "unchanged"))
+    run.conflicts = len(conflicts)
+    if skipped:
+        run.errors = [*run.errors, f"{skipped} relationship(s) named a node that does not exist"]
 
 
-def _cleanup(store: Store, source: SourceSettings, run_id: str, allow_mass_delete: bool,
-             diff: dict[str, dict[str, int]]) -> dict[str, Any]:
-    claims = harvest_store.claimed(store, source.id, run_id=run_id)
+def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, allow_mass_delete: bool) -> None:
+    claims = harvest_store.claimed(store, source.id, run_id=run.id)
     for fact_type, counts in claims.items():
-        diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
+        run.diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
     total = sum(c["total"] for c in claims.values())
-    gone = sum(c["gone"] for c in claims.values())
-    if total and gone / total > source.max_delete_share and not allow_mass_delete:
-        return {"status": "needs-confirmation", "would_delete": gone, "deleted": 0}
-    return {"would_delete": gone, "deleted": harvest_store.remove_stale(store, source.id, run_id)}
+    run.would_delete = sum(c["gone"] for c in claims.values())
+    if total and run.would_delete / total > source.max_delete_share and not allow_mass_delete:
+        run.status = "needs-confirmation"
+        return
+    run.deleted = harvest_store.remove_stale(store, source.id, run.id)
