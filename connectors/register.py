@@ -4,15 +4,16 @@ agreements (avtaleoversikt). One source reads one sheet; `holds` says which."""
 
 from __future__ import annotations
 
+import csv
 import re
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest, RowError
-from connectors.inventory import COUNTRIES, InventoryConnector
 from ontology.checks import country_code, organisasjonsnummer
 from ontology.records import NodeRecord, RelRecord, slug
 
@@ -52,6 +53,9 @@ AGREEMENT_HEADERS: dict[str, tuple[str, ...]] = {
     "subprocessors": ("Underdatabehandlere", "Underleverandører"),
 }
 
+COUNTRIES = {"norge": "NO", "sverige": "SE", "danmark": "DK", "finland": "FI", "island": "IS", "irland": "IE",
+             "nederland": "NL", "tyskland": "DE", "frankrike": "FR", "luxembourg": "LU", "usa": "US",
+             "storbritannia": "GB", "india": "IN", "canada": "CA"}
 # Spreadsheet words -> the ontology's controlled values (the values themselves are accepted too).
 ART6 = {"samtykke": "consent", "avtale": "contract", "rettslig forpliktelse": "legal-obligation",
         "vitale interesser": "vital-interests", "allmennhetens interesse": "public-task",
@@ -106,8 +110,18 @@ class RegisterConnector(Connector):
     Config = RegisterConfig
 
     def fetch(self, config: RegisterConfig, secrets: dict[str, str], base_dir: Path) -> list[tuple[int, dict[str, Any]]]:
-        # The same sheet reading as the system inventory's.
-        return InventoryConnector().fetch(config, secrets, base_dir)
+        """(row number, header -> cell) for every row that is not empty; the header is the first row."""
+        path = (base_dir / config.path).resolve()
+        if path.suffix.lower() == ".csv":
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+            rows = list(csv.reader(lines, csv.Sniffer().sniff(lines[0], delimiters=";,\t")))
+        else:
+            book = load_workbook(path, read_only=True, data_only=True)
+            sheet = book[config.sheet] if config.sheet else book.worksheets[0]
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        header = [str(h or "").strip() for h in rows[0]]
+        return [(number, dict(zip(header, row))) for number, row in enumerate(rows[1:], start=2)
+                if any(str(v or "").strip() for v in row)]
 
     def transform(self, raw: list[tuple[int, dict[str, Any]]], config: RegisterConfig) -> Harvest:
         harvest, nodes = Harvest(), {}
