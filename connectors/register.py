@@ -21,7 +21,7 @@ from ontology.records import NodeRecord, RelRecord, slug
 PROCESSING_HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("Behandlingsaktivitet", "Behandling", "Navn på behandlingen", "Navn"),
     "purpose": ("Formål med behandlingen", "Formål"),
-    "org_unit": ("Ansvarlig enhet", "Enhet"),
+    "responsible_unit": ("Ansvarlig enhet", "Enhet"),
     "controller": ("Behandlingsansvarlig",),
     "controller_orgnr": ("Organisasjonsnummer", "Org.nr.", "Orgnr"),
     "data_subject_categories": ("Kategorier av registrerte", "Registrerte"),
@@ -269,8 +269,8 @@ def _processing(cells: dict[str, str], config: RegisterConfig, nodes: dict, note
     rels = [RelRecord("PROCESSED_IN", activity, system) for system in _systems(nodes, cells.get("systems", ""), config)]
     if controller:
         rels.append(RelRecord("HAS_CONTROLLER", activity, controller))
-    if cells.get("org_unit"):
-        unit = _add(nodes, "OrgUnit", f"unit-{slug(cells['org_unit'])}", {"name": cells["org_unit"]})
+    if cells.get("responsible_unit"):
+        unit = _add(nodes, "OrgUnit", f"unit-{slug(cells['responsible_unit'])}", {"name": cells["responsible_unit"]})
         rels.append(RelRecord("MANAGED_BY", activity, unit))
     return rels
 

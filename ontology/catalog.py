@@ -348,7 +348,7 @@ PROCESSING_ACTIVITY = NodeType(
             description="The controller (behandlingsansvarlig)."),
         Ref("joint_controllers", "HAS_JOINT_CONTROLLER", ("Organization",), many=True, reverse="joint_controller_of",
             description="Joint controllers (felles behandlingsansvarlige), if any."),
-        Ref("org_unit", "MANAGED_BY", ("OrgUnit",), reverse="processing_activities",
+        Ref("responsible_unit", "MANAGED_BY", ("OrgUnit",), reverse="processing_activities",
             description="The unit responsible for the processing."),
         Ref("systems", "PROCESSED_IN", ("System",), many=True, reverse="processing_activities",
             description="Systems the processing uses."),
@@ -359,7 +359,7 @@ PROCESSING_ACTIVITY = NodeType(
     nb="Behandlingsaktivitet",
     rdf_class="dpv:Process",
     expected=("purpose", "art6_basis", "data_subject_categories", "personal_data_categories", "retention",
-              "security_measures", "controller", "org_unit", "systems", "risk_assessments"),
+              "security_measures", "controller", "responsible_unit", "systems", "risk_assessments"),
 )
 
 AGREEMENT = NodeType(

@@ -83,7 +83,7 @@ def path_text(path: list[dict[str, Any]]) -> str:
 RECORD_OF_PROCESSING = {
     "id": "ID",
     "name": "Behandlingsaktivitet",
-    "org_unit": "Ansvarlig enhet",
+    "responsible_unit": "Ansvarlig enhet",
     "controller": "Behandlingsansvarlig",
     "controller_orgnr": "Organisasjonsnummer",
     "joint_controllers": "Felles behandlingsansvarlige",
@@ -115,7 +115,7 @@ def _record_of_processing(store, params: ReportParams) -> list[dict[str, Any]]:
         categories = activity.get("personal_data_categories") or []
         rows.append({
             **{column: activity.get(column) for column in RECORD_OF_PROCESSING},
-            "org_unit": row["org_unit"], "controller": controller.get("name"),
+            "responsible_unit": row["responsible_unit"], "controller": controller.get("name"),
             "controller_orgnr": controller.get("orgnr"), "joint_controllers": sorted(row["joint_controllers"]),
             "special_categories": [c for c in categories if c in SPECIAL_CATEGORIES],
             "systems": sorted(row["systems"]), "datasets": sorted(row["datasets"]),
@@ -206,7 +206,7 @@ def _completeness(store, params: ReportParams) -> list[dict[str, Any]]:
         items, _ = entities.list_entities(store, node.label, entities.ListQuery({}, {}, sort="id", limit=1_000_000))
         for item in items:
             owners = item.get("owners", [])
-            unit = item.get("org_unit") if node.label == "ProcessingActivity" else None
+            unit = item.get("responsible_unit")
             if scope and not ({o["id"] for o in owners} | {unit}) & in_scope:
                 continue
             missing = [field for field in node.expected if not _has(item, field)]
@@ -265,7 +265,7 @@ REPORTS: dict[str, Report] = {
     "processing-without-legal-basis": Report(
         "Processing without legal basis",
         "Processing activities not ended with no art. 6 basis, or with special categories and no art. 9 condition.",
-        ("id", "name", "status", "org_unit", "art6_basis", "special_categories", "missing"),
+        ("id", "name", "status", "responsible_unit", "art6_basis", "special_categories", "missing"),
         lambda store, p: report_store.processing_without_legal_basis(store, list(SPECIAL_CATEGORIES))),
     "personal-data-outside-eea": Report(
         "Personal data outside the EEA",

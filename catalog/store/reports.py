@@ -86,7 +86,7 @@ def processing_activities(store: Store) -> list[dict[str, Any]]:
         "MATCH (p:ProcessingActivity) "
         "RETURN p {.*} AS activity, head([(p)-[:HAS_CONTROLLER]->(c) | c {.name, .orgnr}]) AS controller, "
         "[(p)-[:HAS_JOINT_CONTROLLER]->(j) | j.name] AS joint_controllers, "
-        "head([(p)-[:MANAGED_BY]->(u) | u.name]) AS org_unit, "
+        "head([(p)-[:MANAGED_BY]->(u) | u.name]) AS responsible_unit, "
         "[(p)-[:PROCESSED_IN]->(s) | s.name] AS systems, [(p)-[:PROCESSES]->(d) | d.name] AS datasets "
         "ORDER BY p.name, p.id")
 
@@ -100,7 +100,7 @@ def processing_without_legal_basis(store: Store, special_categories: list[str]) 
         "WITH p, special, [field IN [CASE WHEN p.art6_basis IS NULL THEN 'art6_basis' END, "
         "  CASE WHEN size(special) > 0 AND p.art9_condition IS NULL THEN 'art9_condition' END] "
         "  WHERE field IS NOT NULL] AS missing WHERE size(missing) > 0 "
-        "RETURN p.id AS id, p.name AS name, p.status AS status, head([(p)-[:MANAGED_BY]->(u) | u.name]) AS org_unit, "
+        "RETURN p.id AS id, p.name AS name, p.status AS status, head([(p)-[:MANAGED_BY]->(u) | u.name]) AS responsible_unit, "
         "p.art6_basis AS art6_basis, special AS special_categories, missing ORDER BY p.name, p.id",
         special=special_categories)
 

@@ -84,14 +84,14 @@ def county(session_client, store):
         ("p1", {"name": "Elevadministrasjon", "purpose": "Føre elevregister.", "art6_basis": "public-task",
                 "data_subject_categories": ["pupils"], "personal_data_categories": ["identifying", "education"],
                 "retention": "Fem år etter skoleslutt.", "security_measures": "Tilgangsstyring.",
-                "controller": ids["county"], "org_unit": ids["unit"], "systems": [ids["s1"]],
+                "controller": ids["county"], "responsible_unit": ids["unit"], "systems": [ids["s1"]],
                 "recipients": ["Utdanningsdirektoratet", "Lånekassen"], "status": "in-effect"}),
         ("p2", {"name": "Spesialundervisning", "art6_basis": "public-task", "personal_data_categories": ["health"],
-                "org_unit": ids["unit"], "systems": [ids["s2"]], "status": "in-effect"}),
-        ("p3", {"name": "Nyhetsbrev", "personal_data_categories": ["contact"], "org_unit": ids["other_unit"],
+                "responsible_unit": ids["unit"], "systems": [ids["s2"]], "status": "in-effect"}),
+        ("p3", {"name": "Nyhetsbrev", "personal_data_categories": ["contact"], "responsible_unit": ids["other_unit"],
                 "systems": [ids["s3"]], "third_countries": ["US"], "status": "in-effect"}),
-        ("p4", {"name": "Avsluttet", "org_unit": ids["other_unit"], "status": "ended"}),
-        ("p5", {"name": "Gammel behandling", "art6_basis": "contract", "org_unit": ids["other_unit"],
+        ("p4", {"name": "Avsluttet", "responsible_unit": ids["other_unit"], "status": "ended"}),
+        ("p5", {"name": "Gammel behandling", "art6_basis": "contract", "responsible_unit": ids["other_unit"],
                 "systems": [ids["s5"]], "status": "in-effect"}),
     ):
         ids[key] = _post(api, "processing-activities", body)["id"]
@@ -122,9 +122,9 @@ def test_record_of_processing_lists_every_activity_in_the_template_columns(count
     assert [r["name"] for r in record] == ["Avsluttet", "Elevadministrasjon", "Gammel behandling", "Nyhetsbrev",
                                            "Spesialundervisning"]
     p1 = record[1]
-    assert {k: p1[k] for k in ("controller", "controller_orgnr", "org_unit", "purpose", "art6_basis", "recipients",
+    assert {k: p1[k] for k in ("controller", "controller_orgnr", "responsible_unit", "purpose", "art6_basis", "recipients",
                                "systems", "special_categories", "retention")} == {
-        "controller": "Fylket", "controller_orgnr": "921000006", "org_unit": "Enhet 1", "purpose": "Føre elevregister.",
+        "controller": "Fylket", "controller_orgnr": "921000006", "responsible_unit": "Enhet 1", "purpose": "Føre elevregister.",
         "art6_basis": "public-task", "recipients": ["Utdanningsdirektoratet", "Lånekassen"], "systems": ["Skolesystem"], "special_categories": [],
         "retention": "Fem år etter skoleslutt."}
     assert record[4]["special_categories"] == ["health"] and record[3]["third_countries"] == ["US"]
@@ -146,9 +146,9 @@ def test_record_of_processing_lists_every_activity_in_the_template_columns(count
 def test_processing_without_legal_basis(county):
     api, ids = county
     assert rows(api, "processing-without-legal-basis") == [
-        {"id": ids["p3"], "name": "Nyhetsbrev", "status": "in-effect", "org_unit": "Enhet 2", "art6_basis": None,
+        {"id": ids["p3"], "name": "Nyhetsbrev", "status": "in-effect", "responsible_unit": "Enhet 2", "art6_basis": None,
          "special_categories": [], "missing": ["art6_basis"]},
-        {"id": ids["p2"], "name": "Spesialundervisning", "status": "in-effect", "org_unit": "Enhet 1",
+        {"id": ids["p2"], "name": "Spesialundervisning", "status": "in-effect", "responsible_unit": "Enhet 1",
          "art6_basis": "public-task", "special_categories": ["health"], "missing": ["art9_condition"]},
     ]
 
