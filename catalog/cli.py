@@ -70,6 +70,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 def load_demo() -> None:
     """Load the demo county (Eksempel fylkeskommune). Loading twice leaves the same graph."""
     from catalog.demo.load import edit_and_harvest, load
+    from catalog.demo.workflows import start_workflows
 
     with _store() as store:
         counts = load(store)
@@ -78,6 +79,8 @@ def load_demo() -> None:
         for run in edit_and_harvest(store):
             console.print(f"Harvested {run.source}: {run.status}, {run.created} new, {run.updated} changed, "
                           f"{run.conflicts} conflict(s), {run.rows_skipped} row(s) skipped")
+        if start_workflows(store)["reviews_opened"]:
+            console.print("An access review of Visma InSchool is in progress; owners have entries to confirm.")
 
 
 @app.command()
@@ -136,6 +139,37 @@ def harvest(
             console.print(f"[red]•[/red] {error}")
     if any(run.status in ("failed", "needs-confirmation") for run in runs):
         raise typer.Exit(2)
+
+
+@app.command()
+def scheduler(
+    once: bool = typer.Option(False, "--once", help="One round, then exit."),
+    now: str = typer.Option(None, "--now", help="The clock for that round (UTC, ISO 8601), for tests and backfills."),
+    sources_file: Path = typer.Option(None, "--sources", help="Another sources.yaml."),
+) -> None:
+    """Run scheduled harvests and send notices; with several instances, each run happens once."""
+    import threading
+    from datetime import datetime, timezone
+
+    from catalog.services import scheduler as scheduler_service
+
+    settings = get_settings()
+    if sources_file:
+        settings = settings.model_copy(update={"sources_file": sources_file})
+    with _store(settings) as store:
+        if once:
+            clock = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
+            if clock.tzinfo is None:
+                clock = clock.replace(tzinfo=timezone.utc)
+            done = scheduler_service.tick(store, settings, clock)
+            console.print(f"runs: {', '.join(done['runs']) or 'none'}; notices made: {done['notices']}, "
+                          f"delivered: {done['delivered']}")
+        else:
+            console.print(f"Scheduler running every {settings.scheduler_interval_seconds:g} s; Ctrl-C stops it.")
+            try:
+                scheduler_service.run_forever(store, settings, threading.Event())
+            except KeyboardInterrupt:
+                pass
 
 
 def _print_dev_tokens(store: Store) -> None:

@@ -37,12 +37,14 @@ PERMISSIONS = {
     "edit_catalog": "change every catalog entity, and run harvests",
     "edit_access": "change access grants, memberships and role assignments",
     "admin": "tokens, catalog role assignments and restoring backups",
+    "attest": "confirm the entries one owns, and decide the access reviews one is asked to",
+    "review_access": "open, close and export access review campaigns",
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "reader": frozenset({"read"}),
-    "owner": frozenset({"read", "edit_owned"}),
-    "architect": frozenset({"read", "edit_owned", "edit_catalog"}),
-    "auditor": frozenset({"read", "read_access", "history", "read_personal"}),
+    "owner": frozenset({"read", "edit_owned", "attest"}),
+    "architect": frozenset({"read", "edit_owned", "edit_catalog", "attest"}),
+    "auditor": frozenset({"read", "read_access", "history", "read_personal", "review_access"}),
     "admin": frozenset(PERMISSIONS) | {"read_personal"},
 }
 TOKEN_PREFIX = "dkat_"

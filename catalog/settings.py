@@ -45,6 +45,31 @@ class Settings(BaseSettings):
     # Upper bound for any one query the API runs, so no request can hang the server.
     query_timeout_seconds: float = 15.0
 
+    # Scheduled harvests and notices: `catalog scheduler`, or the server itself when enabled.
+    scheduler_enabled: bool = False
+    scheduler_interval_seconds: float = 30.0
+    # A holder that died stops blocking a scheduled run after this long.
+    lease_seconds: int = 3600
+
+    # Owner attestation: an entry unconfirmed for longer than this becomes a task for its owner.
+    attestation_period_days: int = 365
+    # Reviewers with undecided items are reminded this many days before a campaign's deadline.
+    review_reminder_days: int = 3
+    # Agreements whose end or notice date is this close are announced to their owners.
+    agreement_notice_days: int = 60
+
+    # E-mail notices through SMTP; none are sent while smtp_host is unset.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "datakatalog@localhost"
+    # Who hears of harvest runs that failed or are held for confirmation (JSON list of addresses).
+    operator_emails: list[str] = []
+    webhook_timeout_seconds: float = 5.0
+    delivery_attempts: int = 3
+
 
 @lru_cache
 def get_settings() -> Settings:

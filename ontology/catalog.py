@@ -26,6 +26,15 @@ INTEGRATION_STATUS = ("planned", "active", "disabled", "retired")
 LINEAGE_KINDS = ("declared", "observed")
 OWNERSHIP_ROLES = ("systemeier", "systemansvarlig", "dataeier", "databehandler", "kontaktperson")
 ACCESS_LEVELS = ("read", "write", "admin")
+# Workflows that keep the catalog true: what an owner attests, how a review decides, how people are told.
+ATTESTED = ("System", "Dataset")
+# Who is asked to confirm an entry, or to review access to it, by the entry's type.
+ATTESTING_ROLES = {"System": ("systemeier",), "Dataset": ("dataeier", "systemeier")}
+REVIEW_SCOPES = ("resource", "org-unit", "personal-data")
+REVIEW_DECISIONS = ("keep", "revoke")
+NOTIFY_MODES = ("immediate", "daily-digest")
+NOTICE_EVENTS = ("task-assigned", "review-deadline", "agreement-ending", "harvest-failed", "harvest-held",
+                 "upstream-changed")
 
 # The governance register. Each controlled value maps to the W3C Data Privacy Vocabulary (DPV)
 # term it stands for, where DPV has one (ontology/vocabularies/dpv.ttl holds those terms).
@@ -125,6 +134,8 @@ PERSON = NodeType(
              description="Employee number in the HR system."),
         Prop("job_title", description="Position.", rdf="vcard:title"),
         Prop("enabled", "bool", description="False for disabled accounts; they get no effective access."),
+        Prop("notify", choices=NOTIFY_MODES,
+             description="How the person gets the catalog's notices: each at once, or one daily digest."),
     ),
     refs=(
         Ref("org_unit", "WORKS_IN", ("OrgUnit",), reverse="people", description="Where the person works."),
@@ -493,6 +504,108 @@ ROLE_ASSIGNMENT = NodeType(
     nb="Katalogrolle",
 )
 
+LEASE = NodeType(
+    "Lease", "leases", "lease",
+    "Who may do a piece of work that must happen once across API instances (a scheduled harvest), until when.",
+    props=(
+        Prop("name", required=True, unique=True, description="The work, such as harvest:systemoversikt."),
+        Prop("holder", description="The process holding the lease."),
+        Prop("expires", description="When a holder that died stops blocking others (UTC, ISO 8601)."),
+        Prop("last_slot", description="The last scheduled time the work was done for (UTC, ISO 8601)."),
+    ),
+    nb="Lås",
+)
+
+ATTESTATION = NodeType(
+    "Attestation", "attestations", "attestation",
+    "An owner confirmed that an entry is correct (bekreftet korrekt).",
+    props=(
+        Prop("entity_id", required=True, indexed=True, description="The entry confirmed."),
+        Prop("entity_type", description="Its type."),
+        Prop("confirmed_by", required=True, description="Who confirmed it."),
+        Prop("person_id", description="The catalog person who confirmed it."),
+        Prop("at", required=True, indexed=True, description="When (UTC, ISO 8601)."),
+    ),
+    nb="Bekreftelse",
+)
+
+ACCESS_REVIEW = NodeType(
+    "AccessReview", "access-reviews", "review",
+    "An access review campaign: the effective access in a scope at its start, each item decided by an owner.",
+    props=(
+        Prop("scope", required=True, choices=REVIEW_SCOPES,
+             description="One resource, all systems an org unit owns, or all resources holding personal data."),
+        Prop("scope_id", description="The resource or org unit, for those scopes."),
+        Prop("deadline", "date", required=True, description="When every item should be decided."),
+        Prop("include_lineage", "bool", description="Also review exposure through copies of datasets."),
+        Prop("status", required=True, choices=("open", "closed"), indexed=True, description="Open or closed."),
+        Prop("opened_by", description="Who opened it."),
+        Prop("opened_at", description="When (UTC, ISO 8601)."),
+        Prop("as_of", "date", description="The day whose effective access the items are."),
+        Prop("closed_by", description="Who closed it."),
+        Prop("closed_at", description="When (UTC, ISO 8601)."),
+    ),
+    nb="Tilgangsgjennomgang",
+)
+
+REVIEW_ITEM = NodeType(
+    "ReviewItem", "review-items", "item",
+    "One principal's effective access to one resource in a review, and the owner's decision.",
+    props=(
+        Prop("review_id", required=True, indexed=True, description="The campaign."),
+        Prop("principal_id", required=True, description="The person or service account."),
+        Prop("principal_name", description="Its name."),
+        Prop("principal_type", description="Person or ServiceAccount."),
+        Prop("resource_id", required=True, description="The resource reached."),
+        Prop("resource_name", description="Its name."),
+        Prop("level", choices=ACCESS_LEVELS, description="The effective level at the campaign's start."),
+        Prop("path", description="The path that explains the access, as one readable line."),
+        Prop("via_edge", description="The principal's first edge on that path: what a revoke removes."),
+        Prop("via_source", description="Where that edge comes from: a harvest source, or manual."),
+        Prop("action", description="What a revoke asks of that source, such as removing a person from a group."),
+        Prop("reviewer_id", indexed=True, description="The person who decides (systemeier or a delegate)."),
+        Prop("reviewer_name", description="Their name."),
+        Prop("decision", choices=REVIEW_DECISIONS, description="Keep or revoke."),
+        Prop("note", description="Why."),
+        Prop("decided_by", description="Who decided."),
+        Prop("decided_at", description="When (UTC, ISO 8601)."),
+    ),
+    nb="Gjennomgangspunkt",
+)
+
+WEBHOOK = NodeType(
+    "Webhook", "webhooks", "webhook",
+    "An address that receives the catalog's notices as signed JSON (HMAC-SHA256 over the body).",
+    props=(
+        Prop("url", required=True, check=checks.web_address, description="Where notices are posted."),
+        Prop("secret", description="The shared key of the signature; shown once, never read back."),
+        Prop("events", "list", description="The notice events it receives; all when empty."),
+        Prop("active", "bool", description="Inactive webhooks receive nothing."),
+        Prop("created", description="When it was added."),
+    ),
+    nb="Webhook",
+)
+
+NOTICE = NodeType(
+    "Notice", "notices", "notice",
+    "One notice to one recipient, kept with its deliveries so that nobody is told the same thing twice.",
+    props=(
+        Prop("key", required=True, unique=True, description="What the notice is about and for whom; one notice per key."),
+        Prop("event", required=True, choices=NOTICE_EVENTS, indexed=True, description="What happened."),
+        Prop("recipient", required=True, indexed=True, description="A person's id, an e-mail address, or a webhook's id."),
+        Prop("address", description="Where it goes: the e-mail address or the webhook's URL."),
+        Prop("channel", required=True, choices=("email", "webhook"), description="How it is delivered."),
+        Prop("subject", description="One line."),
+        Prop("body", description="The text, or for webhooks the JSON payload."),
+        Prop("created", indexed=True, description="When it was made (UTC, ISO 8601)."),
+        Prop("status", choices=("pending", "sent", "failed"), indexed=True, description="Delivery state."),
+        Prop("attempts", "int", description="Delivery attempts so far."),
+        Prop("sent_at", description="When it was delivered."),
+        Prop("last_error", description="Why the last attempt failed."),
+    ),
+    nb="Varsel",
+)
+
 PRINCIPALS = ("Person", "Group", "Role", "ServiceAccount")
 OWNERS = ("Person", "OrgUnit", "Organization")
 OWNED = ("System", "Dataset", "Integration", "FintComponent")
@@ -592,7 +705,8 @@ REF_RELATIONSHIPS = (
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
            DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION, PROCESSING_ACTIVITY, AGREEMENT, RISK_ASSESSMENT),
-    operational=(HARVEST_RUN, CONFLICT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT),
+    operational=(HARVEST_RUN, CONFLICT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT, LEASE, ATTESTATION,
+                 ACCESS_REVIEW, REVIEW_ITEM, WEBHOOK, NOTICE),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
     common_props=(
         Prop("name", required=True, searchable=True, indexed=True, description="Display name.",

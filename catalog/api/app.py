@@ -3,9 +3,10 @@ errors, and the hardening every response gets."""
 
 from __future__ import annotations
 
+import threading
 import uuid
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import AsyncIterator, Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,11 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog.api import problems
 from catalog.api.deps import signed_in
-from catalog.api.routes import admin, export, harvest, queries, search
+from catalog.api.routes import admin, export, harvest, queries, search, workflows
 from catalog.api.routes.entities import entity_router
 from catalog.api.routes.relations import relation_router
 from catalog.context import serving
 from catalog.security import PERMISSIONS
+from catalog.services import scheduler
 from catalog.services.connection import Store, opened, prepared
 from catalog.settings import get_settings
 from ontology import ONTOLOGY
@@ -36,6 +38,20 @@ SECURITY_HEADERS = {
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
+@contextmanager
+def scheduled(store: Store) -> Iterator[None]:
+    """The scheduler beside the server, when enabled: each instance may run one, since leases make
+    each scheduled run happen once."""
+    stop = threading.Event()
+    if get_settings().scheduler_enabled:
+        threading.Thread(target=scheduler.run_forever, args=(store, get_settings(), stop), name="scheduler",
+                         daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
 def create_app(store: Store | None = None) -> FastAPI:
     """Build the app; tests pass their own store, otherwise it connects at start-up."""
     settings = get_settings()
@@ -44,9 +60,10 @@ def create_app(store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is not None:
             app.state.store = prepared(store)
-            yield
+            with scheduled(app.state.store):
+                yield
             return
-        with opened(get_settings()) as app.state.store:
+        with opened(get_settings()) as app.state.store, scheduled(app.state.store):
             yield
 
     app = FastAPI(
@@ -65,7 +82,7 @@ def create_app(store: Store | None = None) -> FastAPI:
     for rel in ONTOLOGY.relationships:
         if rel.path:
             api.include_router(relation_router(rel))
-    for module in (search, queries, harvest, export, admin):
+    for module in (search, queries, harvest, export, admin, workflows):
         api.include_router(module.router)
     app.include_router(api)
     _check_every_route_has_a_permission(app)

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from catalog.errors import ConfigurationError, NotFound
 from catalog.settings import Settings
@@ -28,6 +29,15 @@ class SourceSettings(BaseModel):
     secrets: dict[str, str] = Field(default_factory=dict)
     on_error: Literal["skip", "fail"] = "skip"
     max_delete_share: float = Field(0.2, ge=0, le=1)
+    # When the scheduler runs it: a cron expression in UTC, such as "0 3 * * *" (03:00 every night).
+    schedule: str | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(f"'{value}' is not a cron expression (minute hour day month weekday)")
+        return value
 
 
 class SourcesFile(BaseModel):

@@ -1,0 +1,114 @@
+"""Scheduled harvests: each source with a cron schedule runs when a scheduled time has passed
+since its last run, once across every API instance and scheduler process (a lease in Neo4j,
+with an expiry, so that a holder that died blocks nobody for long)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from croniter import croniter
+
+from catalog.harvest.service import HarvestRun
+from catalog.harvest.sources import SourceSettings, configured_sources
+from catalog.services import notifications
+from catalog.settings import Settings
+from catalog.store import harvest as harvest_store
+from catalog.store import workflows as workflow_store
+from catalog.store.driver import Store
+
+log = logging.getLogger("catalog.scheduler")
+
+
+def holder_name() -> str:
+    """Who holds a lease: this host and process, as an operator would look for it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def last_slot(schedule: str, now: datetime) -> datetime:
+    """The latest scheduled time at or before now."""
+    return croniter(schedule, now + timedelta(seconds=1)).get_prev(datetime)
+
+
+def next_slot(schedule: str, now: datetime) -> datetime:
+    return croniter(schedule, now).get_next(datetime)
+
+
+@dataclass(frozen=True)
+class SourceSchedule:
+    source: SourceSettings
+    last_started: str | None
+    last_status: str | None
+    next_run: str | None
+    due_slot: str | None
+
+
+def schedules(store: Store, settings: Settings, now: datetime) -> list[SourceSchedule]:
+    """Every configured source with its last run and, for scheduled ones, the next run and whether
+    one is due (a scheduled time passed after the last run started)."""
+    sources = configured_sources(settings)
+    answer = []
+    for source in sources.sources.values():
+        runs, _ = harvest_store.list_runs(store, source.id, None, 1, 0)
+        last = runs[0] if runs else None
+        due = next_run = None
+        if source.schedule:
+            slot = last_slot(source.schedule, now)
+            if last is None or (last.get("started") or "") < _iso(slot):
+                due = _iso(slot)
+            next_run = _iso(next_slot(source.schedule, now))
+        answer.append(SourceSchedule(source, last and last.get("started"), last and last.get("status"), next_run, due))
+    return answer
+
+
+def run_due(store: Store, settings: Settings, now: datetime, holder: str | None = None) -> list[HarvestRun]:
+    """Run every due source whose lease this process gets; returns the runs it made."""
+    holder = holder or holder_name()
+    base_dir = configured_sources(settings).path.parent
+    made = []
+    for entry in schedules(store, settings, now):
+        if entry.due_slot is None:
+            continue
+        lease = f"harvest:{entry.source.id}"
+        expires = _iso(now + timedelta(seconds=settings.lease_seconds))
+        if not workflow_store.acquire_lease(store, lease, holder, _iso(now), expires, entry.due_slot):
+            continue
+        try:
+            # Another instance may have run it between our look at the runs and the lease.
+            if not _started_since(store, entry.source.id, entry.due_slot):
+                made.append(notifications.harvest_with_notices(store, settings, entry.source, base_dir, now=now))
+        finally:
+            workflow_store.release_lease(store, lease, holder, entry.due_slot)
+    return made
+
+
+def _started_since(store: Store, source_id: str, slot: str) -> bool:
+    runs, _ = harvest_store.list_runs(store, source_id, None, 1, 0)
+    return bool(runs) and (runs[0].get("started") or "") >= slot
+
+
+def tick(store: Store, settings: Settings, now: datetime | None = None) -> dict:
+    """One round of the scheduler: due harvests, then the notices that are due, then delivery."""
+    now = now or datetime.now(timezone.utc)
+    runs = run_due(store, settings, now)
+    made = notifications.make_due_notices(store, settings, now)
+    delivered = notifications.deliver(store, settings, now)
+    return {"runs": [run.id for run in runs], "notices": made, "delivered": delivered}
+
+
+def run_forever(store: Store, settings: Settings, stop: threading.Event) -> None:
+    """The scheduler loop, until `stop` is set; a failed round is logged and the next one tried."""
+    while not stop.is_set():
+        try:
+            tick(store, settings)
+        except Exception:  # the loop must outlive one bad round (store away, a source's mistake)
+            log.exception("scheduler round failed")
+        stop.wait(settings.scheduler_interval_seconds)
