@@ -32,6 +32,7 @@ class ReportParams:
     resource: str | None
     months: int = 12
     org_unit: str | None = None
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ def _completeness(store, params: ReportParams) -> list[dict[str, Any]]:
             unit = item.get("responsible_unit")
             if scope and not ({o["id"] for o in owners} | {unit}) & in_scope:
                 continue
+            if params.owner and params.owner not in {o["id"] for o in owners}:
+                continue
             missing = [field for field in node.expected if not _has(item, field)]
             rows.append({
                 "id": item["id"], "type": node.label, "name": item.get("name"),
@@ -298,9 +301,9 @@ REPORTS: dict[str, Report] = {
     "completeness": Report(
         "Completeness",
         "For every system, dataset, processing activity and agreement (of `org_unit` and the units under it, "
-        "when given): the expected fields and relations missing, and a score.",
+        "and of `owner`, when given): the expected fields and relations missing, and a score.",
         ("id", "type", "name", "owners", "score", "filled", "expected", "missing"),
-        _completeness, ("org_unit",)),
+        _completeness, ("org_unit", "owner")),
 }
 
 

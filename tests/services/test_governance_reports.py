@@ -235,6 +235,7 @@ def test_completeness_of_a_unit_and_the_units_under_it(county):
         {"id": ids["p1"], "type": "ProcessingActivity", "name": "Elevadministrasjon", "owners": [], "score": 100,
          "filled": 10, "expected": 10, "missing": []},
     ]
+    assert [r["id"] for r in rows(api, "completeness", owner=ids["kari"])] == [ids["s1"]]
     everything = rows(api, "completeness")
     assert len(everything) == 5 + 4 + 5 + 4  # systems, datasets, processing activities, agreements
     assert_problem(api.get("/api/v1/reports/completeness", params={"org_unit": "unit-nowhere"}), 404)

@@ -122,16 +122,19 @@ def get_report(name: str, store: StoreDep, as_of: AsOf = None, format: ReportFor
                                                                       "the window ahead.")] = 12,
                org_unit: Annotated[Optional[str], Query(min_length=1, max_length=200,
                                                         description="For `completeness`: only the entries of this "
-                                                                    "unit and the units under it.")] = None):
+                                                                    "unit and the units under it.")] = None,
+               owner: Annotated[Optional[str], Query(min_length=1, max_length=200,
+                                                     description="For `completeness`: only the entries this person or "
+                                                                 "unit owns, in any ownership role.")] = None):
     if name not in reports.REPORTS or name == "access-review":
         raise NotFound(f"No report named '{name}'; there are: {', '.join(reports.REPORTS)}.")
-    return _report(name, store, _day(as_of), format, days=days, months=months, org_unit=org_unit)
+    return _report(name, store, _day(as_of), format, days=days, months=months, org_unit=org_unit, owner=owner)
 
 
 def _report(name: str, store, day: date, format: str, days: int = 30, resource: str | None = None,
-            months: int = 12, org_unit: str | None = None):
+            months: int = 12, org_unit: str | None = None, owner: str | None = None):
     report = reports.REPORTS[name]
-    rows = report.rows(store, reports.ReportParams(day, days, resource, months, org_unit))
+    rows = report.rows(store, reports.ReportParams(day, days, resource, months, org_unit, owner))
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     filename = f"{name}-{day.isoformat()}"
     if format == "csv":
@@ -141,7 +144,7 @@ def _report(name: str, store, day: date, format: str, days: int = 30, resource: 
         subtitle = f"As of {day.isoformat()}, generated {generated}" + (f", resource {resource}" if resource else "")
         return Response(reports.to_xlsx(report, rows, subtitle), media_type=reports.XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
-    given = {"days": days, "months": months, "org_unit": org_unit}
+    given = {"days": days, "months": months, "org_unit": org_unit, "owner": owner}
     parameters = {k: v for k, v in {"days": days if name == "stale" else None, "resource": resource,
                                     **{k: given[k] for k in report.parameters if k in given}}.items() if v}
     return {"name": name, "title": report.title, "description": report.description, "columns": list(report.columns),
