@@ -7,10 +7,11 @@ from connectors.contract import Connector
 from connectors.ldap import LdapConnector
 from connectors.inventory import InventoryConnector
 from connectors.openlineage import OpenLineageConnector
+from connectors.register import RegisterConnector
 from connectors.sql import SqlConnector
 
 REGISTRY: dict[str, type[Connector]] = {
     connector.name: connector for connector in (InventoryConnector, SqlConnector, OpenLineageConnector, DcatConnector,
                                      FintModelConnector, FintPortalConnector, EntraConnector,
-                                     LdapConnector, FintEnvironmentConnector)
+                                     LdapConnector, FintEnvironmentConnector, RegisterConnector)
 }

@@ -46,15 +46,17 @@ class Page(BaseModel, Generic[T]):
 
 
 def prop_annotation(prop: Prop) -> Any:
+    if prop.kind == "list":
+        # A list's choices and check apply to each of its items.
+        item: Any = Literal[prop.choices] if prop.choices else ShortText
+        if prop.check:
+            item = Annotated[item, AfterValidator(prop.check)]
+        return Annotated[list[item], Field(max_length=200)]
     if prop.choices:
         annotation: Any = Literal[prop.choices]
     elif prop.kind == "str":
         text = LongText if prop.name == "description" else ShortText
         annotation = Annotated[text, StringConstraints(pattern=prop.pattern)] if prop.pattern else text
-    elif prop.kind == "list":
-        # A list's check applies to each of its items.
-        item = Annotated[ShortText, AfterValidator(prop.check)] if prop.check else ShortText
-        return Annotated[list[item], Field(max_length=200)]
     else:
         annotation = {"int": int, "bool": bool, "date": date}[prop.kind]
     if prop.check:
@@ -118,7 +120,7 @@ def _read_model(node: NodeType) -> type[BaseModel]:
 
 def _read_annotation(prop: Prop) -> Any:
     """Output is described, not policed: stored values pass as they are."""
-    if prop.choices:
+    if prop.choices and prop.kind != "list":
         return Literal[prop.choices]
     return {"str": str, "list": list[str], "int": int, "bool": bool, "date": date}[prop.kind]
 

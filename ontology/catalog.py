@@ -56,6 +56,58 @@ def access_rank(level: str | None) -> int:
     return ACCESS_LEVELS.index(level) if level in ACCESS_LEVELS else 0
 
 
+# The governance register. Each controlled value maps to the W3C Data Privacy Vocabulary (DPV)
+# term it stands for, where DPV has one (ontology/vocabularies/dpv.ttl holds those terms).
+# GDPR art. 6(1) (a)–(f), as DPV's GDPR extension names the points.
+ART6_BASES = {
+    "consent": "eu-gdpr:A6-1-a", "contract": "eu-gdpr:A6-1-b", "legal-obligation": "eu-gdpr:A6-1-c",
+    "vital-interests": "eu-gdpr:A6-1-d", "public-task": "eu-gdpr:A6-1-e", "legitimate-interests": "eu-gdpr:A6-1-f",
+}
+# GDPR art. 9(2) (a)–(j): the condition that lifts the ban on special categories.
+ART9_CONDITIONS = {
+    "explicit-consent": "eu-gdpr:A9-2-a", "employment-social-security": "eu-gdpr:A9-2-b",
+    "vital-interests": "eu-gdpr:A9-2-c", "non-profit-body": "eu-gdpr:A9-2-d", "made-public": "eu-gdpr:A9-2-e",
+    "legal-claims": "eu-gdpr:A9-2-f", "substantial-public-interest": "eu-gdpr:A9-2-g",
+    "health-social-care": "eu-gdpr:A9-2-h", "public-health": "eu-gdpr:A9-2-i",
+    "archiving-research-statistics": "eu-gdpr:A9-2-j",
+}
+DATA_SUBJECTS = {
+    "pupils": "dpv:Student", "apprentices": None, "employees": "dpv:Employee", "job-applicants": "dpv:JobApplicant",
+    "patients": "dpv:Patient", "citizens": "dpv:Citizen", "children": "dpv:Child",
+    "guardians": "dpv:GuardianOfDataSubject", "customers": "dpv:Customer", "visitors": "dpv:Visitor",
+    "users": "dpv:User", "suppliers": None, "elected-representatives": None,
+}
+PERSONAL_DATA = {
+    "identifying": "pd:Identifying", "national-id": "pd:OfficialID", "contact": "pd:Contact",
+    "financial": "pd:Financial", "employment": "pd:Professional", "education": None, "location": "pd:Location",
+    "communication": None, "images": None, "criminal-offences": "pd:Criminal",
+    # The special categories of art. 9(1).
+    "racial-ethnic-origin": "pd:Racial", "political-opinions": "pd:PoliticalAffiliation",
+    "religious-beliefs": "pd:Religion", "trade-union-membership": "pd:TradeUnionMembership",
+    "genetic": "pd:Genetic", "biometric": "pd:Biometric", "health": "pd:Health",
+    "sex-life-orientation": "pd:SexualOrientation",
+}
+SPECIAL_CATEGORIES = ("racial-ethnic-origin", "political-opinions", "religious-beliefs", "trade-union-membership",
+                      "genetic", "biometric", "health", "sex-life-orientation")
+TRANSFER_SAFEGUARDS = {
+    "adequacy-decision": "eu-gdpr:A45-3", "standard-contractual-clauses": "eu-gdpr:A46-2-c",
+    "binding-corporate-rules": "eu-gdpr:A46-2-b", "derogation": None,
+}
+PROCESSING_STATUS = ("draft", "in-effect", "needs-revision", "ended")
+AGREEMENT_KINDS = {"databehandleravtale": "dpv:DataProcessingAgreement", "ssa-l": None, "ssa-d": None,
+                   "ssa-v": None, "ssa-b": None, "licence": None, "other": None}
+# The kind of agreement a processor must have (GDPR art. 28).
+DATA_PROCESSING_AGREEMENT = "databehandleravtale"
+RISK_ASSESSMENT_KINDS = ("ros", "dpia")
+RISK_ASSESSMENT_STATUS = ("planned", "in-progress", "completed")
+RESIDUAL_RISK = {"low": "risk:LowRisk", "medium": "risk:ModerateRisk", "high": "risk:HighRisk",
+                 "critical": "risk:VeryHighRisk"}
+
+
+def _controlled(name: str, values: dict[str, str | None], kind: str = "str", **options) -> Prop:
+    return Prop(name, kind, choices=tuple(values), choice_rdf={k: v for k, v in values.items() if v}, **options)
+
+
 VALID_FROM = Prop("valid_from", "date", "First day the fact holds; open when empty.")
 VALID_TO = Prop("valid_to", "date", "Last day the fact holds; open when empty.")
 
@@ -66,6 +118,8 @@ ORGANIZATION = NodeType(
         Prop("orgnr", required=True, unique=True, check=checks.organisasjonsnummer,
              description="Organisasjonsnummer (9 digits, modulus-11 checked).", rdf="dct:identifier"),
         Prop("homepage", check=checks.web_address, description="Web address.", rdf="foaf:homepage"),
+        Prop("country", check=checks.country_code, indexed=True,
+             description="Where the organisation is established (ISO 3166-1 alpha-2); for vendors and subprocessors."),
     ),
     match_on=("orgnr",),
     nb="Organisasjon",
@@ -164,14 +218,21 @@ SYSTEM = NodeType(
         Prop("aliases", "list", searchable=True, description="Other names the system goes by."),
         Prop("match_keys", "list", derive=checks.match_keys,
              description="Normalised name and aliases; harvests recognise the system by them."),
+        Prop("vendor_country", check=checks.country_code,
+             description="Where the vendor is established (ISO 3166-1 alpha-2)."),
+        Prop("end_of_life", "date", indexed=True, description="The day the system is to be phased out."),
     ),
     refs=(
         Ref("storage_locations", "STORED_IN", ("StorageLocation",), many=True, reverse="systems",
             description="Where the system keeps its data."),
+        Ref("replaced_by", "REPLACED_BY", ("System",), reverse="replaces",
+            description="The system that takes over when this one is phased out."),
     ),
     match_on=("match_keys",),
     nb="Fagsystem",
     rdf_class="dcat:DataService",
+    expected=("vendor", "vendor_country", "lifecycle", "criticality", "storage_locations", "owner:systemeier",
+              "owner:systemansvarlig", "risk_assessments"),
 )
 
 FINT_COMPONENT = NodeType(
@@ -221,6 +282,7 @@ DATASET = NodeType(
     ),
     nb="Datasett",
     rdf_class="dcat:Dataset",
+    expected=("description", "owner:dataeier", "storage_locations"),
 )
 
 FORMAT = NodeType(
@@ -279,6 +341,101 @@ INTEGRATION = NodeType(
     ),
     nb="Integrasjon",
     rdf_class="prov:Activity",
+)
+
+PROCESSING_ACTIVITY = NodeType(
+    "ProcessingActivity", "processing-activities", "processing",
+    "A processing of personal data (behandling) as the record of processing activities (GDPR art. 30) lists it.",
+    props=(
+        Prop("purpose", searchable=True, description="Why the personal data are processed.", rdf="dpv:hasPurpose"),
+        _controlled("art6_basis", ART6_BASES, description="Legal basis under GDPR art. 6(1).",
+                    rdf="dpv:hasLegalBasis"),
+        _controlled("art9_condition", ART9_CONDITIONS,
+                    description="Condition under GDPR art. 9(2), needed when special categories are processed.",
+                    rdf="dpv:hasLegalBasis"),
+        Prop("national_law", description="The national law the processing rests on (lov, forskrift, paragraf)."),
+        _controlled("data_subject_categories", DATA_SUBJECTS, "list", description="Categories of data subjects.",
+                    rdf="dpv:hasDataSubject"),
+        _controlled("personal_data_categories", PERSONAL_DATA, "list",
+                    description="Categories of personal data; some are special categories (art. 9).",
+                    rdf="dpv:hasPersonalData"),
+        Prop("recipients", "list", description="Categories of recipients the data are disclosed to.",
+             rdf="dpv:hasRecipient"),
+        Prop("third_countries", "list", check=checks.country_code,
+             description="Countries outside the EEA the data are transferred to (ISO 3166-1 alpha-2).",
+             rdf="dpv:hasThirdCountry"),
+        _controlled("transfer_safeguard", TRANSFER_SAFEGUARDS, description="What makes those transfers lawful."),
+        Prop("retention", description="When the data are erased, per category where they differ."),
+        Prop("security_measures", description="The technical and organisational security measures (art. 32)."),
+        Prop("automated_decisions", "bool", description="Automated decisions or profiling (art. 22)."),
+        Prop("dpia_needed", "bool", description="A data protection impact assessment (art. 35) is needed."),
+        Prop("dpia_done", "bool", description="The impact assessment is done."),
+        Prop("dpia_date", "date", description="When the impact assessment was done."),
+        Prop("dpia_link", check=checks.web_address, description="Where the impact assessment is kept."),
+        Prop("status", choices=PROCESSING_STATUS, indexed=True, description="Where the entry stands."),
+    ),
+    refs=(
+        Ref("controller", "HAS_CONTROLLER", ("Organization",), reverse="controller_of",
+            description="The controller (behandlingsansvarlig)."),
+        Ref("joint_controllers", "HAS_JOINT_CONTROLLER", ("Organization",), many=True, reverse="joint_controller_of",
+            description="Joint controllers (felles behandlingsansvarlige), if any."),
+        Ref("responsible_unit", "MANAGED_BY", ("OrgUnit",), reverse="processing_activities",
+            description="The unit responsible for the processing."),
+        Ref("systems", "PROCESSED_IN", ("System",), many=True, reverse="processing_activities",
+            description="Systems the processing uses."),
+        Ref("datasets", "PROCESSES", ("Dataset",), many=True, reverse="processing_activities",
+            description="Datasets the processing uses."),
+    ),
+    match_on=("name",),
+    nb="Behandlingsaktivitet",
+    rdf_class="dpv:Process",
+    expected=("purpose", "art6_basis", "data_subject_categories", "personal_data_categories", "retention",
+              "security_measures", "controller", "responsible_unit", "systems", "risk_assessments"),
+)
+
+AGREEMENT = NodeType(
+    "Agreement", "agreements", "agreement",
+    "An agreement with a vendor: a data processing agreement (databehandleravtale), an SSA, a licence.",
+    props=(
+        _controlled("kind", AGREEMENT_KINDS, required=True, indexed=True, description="What kind of agreement."),
+        Prop("reference", indexed=True, description="The agreement's number or case reference."),
+        Prop("start_date", "date", description="First day the agreement is in force."),
+        Prop("end_date", "date", indexed=True, description="Last day the agreement is in force; open when empty."),
+        Prop("notice_date", "date", indexed=True, description="Last day to give notice or decide on renewal."),
+        Prop("document_link", check=checks.web_address, description="Where the signed agreement is kept."),
+    ),
+    refs=(
+        Ref("counterpart", "AGREED_WITH", ("Organization",), reverse="agreements",
+            description="The organisation the agreement is made with."),
+        Ref("subprocessors", "HAS_SUBPROCESSOR", ("Organization",), many=True, reverse="subprocessor_in",
+            description="Subprocessors (underdatabehandlere) the agreement allows; their country counts for GDPR."),
+        Ref("systems", "COVERS", ("System",), many=True, reverse="agreements",
+            description="The systems the agreement covers."),
+    ),
+    match_on=("reference",),
+    nb="Avtale",
+    rdf_class="dpv:LegalAgreement",
+    expected=("counterpart", "start_date", "end_date", "document_link", "systems"),
+)
+
+RISK_ASSESSMENT = NodeType(
+    "RiskAssessment", "risk-assessments", "risk",
+    "A risk and vulnerability analysis (ROS) or a data protection impact assessment (DPIA).",
+    props=(
+        Prop("kind", choices=RISK_ASSESSMENT_KINDS, required=True, description="ROS or DPIA."),
+        Prop("assessed_on", "date", indexed=True, description="When the assessment was done."),
+        Prop("next_due", "date", indexed=True, description="When it must be done again."),
+        Prop("status", choices=RISK_ASSESSMENT_STATUS, description="Where the assessment stands."),
+        _controlled("residual_risk", RESIDUAL_RISK, description="The risk left after the measures.",
+                    rdf="dpv:hasResidualRisk"),
+        Prop("link", check=checks.web_address, description="Where the assessment is kept."),
+    ),
+    refs=(
+        Ref("assesses", "ASSESSES", ("System", "ProcessingActivity"), many=True, reverse="risk_assessments",
+            description="The systems and processing activities assessed."),
+    ),
+    nb="Risikovurdering",
+    rdf_class="dpv:RiskAssessment",
 )
 
 # Operational records of the catalog itself: not catalog entities, not edited through CRUD.
@@ -552,11 +709,26 @@ REF_RELATIONSHIPS = (
     RelType("CARRIES", "overfører", ("Integration",), ("Dataset",), "An integration carries a dataset.",
             rdf="prov:used"),
     RelType("VIA", "går via", ("Integration",), ("FintComponent",), "An integration passes a FINT component."),
+    RelType("REPLACED_BY", "erstattes av", ("System",), ("System",), "The system that replaces another.",
+            rdf="dct:isReplacedBy"),
+    RelType("HAS_CONTROLLER", "har behandlingsansvarlig", ("ProcessingActivity",), ("Organization",),
+            "The controller of a processing.", rdf="dpv:hasDataController"),
+    RelType("HAS_JOINT_CONTROLLER", "har felles behandlingsansvarlig", ("ProcessingActivity",), ("Organization",),
+            "A joint controller of a processing.", rdf="dpv:hasJointDataControllers"),
+    RelType("MANAGED_BY", "forvaltes av", ("ProcessingActivity",), ("OrgUnit",), "The unit responsible for a processing."),
+    RelType("PROCESSED_IN", "behandles i", ("ProcessingActivity",), ("System",), "A system a processing uses."),
+    RelType("PROCESSES", "behandler", ("ProcessingActivity",), ("Dataset",), "A dataset a processing uses."),
+    RelType("AGREED_WITH", "er inngått med", ("Agreement",), ("Organization",), "The other party of an agreement."),
+    RelType("HAS_SUBPROCESSOR", "tillater underdatabehandler", ("Agreement",), ("Organization",),
+            "A subprocessor an agreement allows.", rdf="dpv:hasDataProcessor"),
+    RelType("COVERS", "omfatter", ("Agreement",), ("System",), "A system an agreement covers."),
+    RelType("ASSESSES", "vurderer", ("RiskAssessment",), ("System", "ProcessingActivity"),
+            "What a risk assessment assesses."),
 )
 
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
-           DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION),
+           DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION, PROCESSING_ACTIVITY, AGREEMENT, RISK_ASSESSMENT),
     operational=(HARVEST_RUN, CONFLICT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT, LEASE, ATTESTATION,
                  ACCESS_REVIEW, REVIEW_ITEM, WEBHOOK, NOTICE),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,

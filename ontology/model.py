@@ -8,6 +8,7 @@ statements, the API models, the RDF vocabulary — reads these declarations; not
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable, Literal
 
 PropKind = Literal["str", "int", "bool", "date", "list"]
@@ -36,6 +37,8 @@ class Prop:
     rdf: str | None = None
     # The controlled vocabulary (ontology.vocabularies) its codes come from; RDF names them by URI.
     vocabulary: str | None = None
+    # The standard term (a CURIE) each controlled value stands for, where a standard has one.
+    choice_rdf: Mapping[str, str] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class NodeType:
     # Norwegian (bokmål) name of the type.
     nb: str = ""
     rdf_class: str | None = None
+    # What a complete entry has: property names, ref fields, reverse fields of refs pointing at
+    # it ("risk_assessments"), or "owner:<role>". The completeness report lists what is missing.
+    expected: tuple[str, ...] = ()
 
     def prop(self, name: str) -> Prop:
         return next(p for p in self.props if p.name == name)

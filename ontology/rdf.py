@@ -1,12 +1,13 @@
 """The ontology as an RDF vocabulary (Turtle, labels in nb and en), mapped to the standards it
-builds on: DCAT, W3C ORG, FOAF, vCard, PROV-O, DCTERMS. Derived from the same declarations as
-the graph schema and the API models."""
+builds on: DCAT, W3C ORG, FOAF, vCard, PROV-O, DCTERMS, and W3C's Data Privacy Vocabulary (DPV)
+for the governance register, its controlled values included. Derived from the same declarations
+as the graph schema and the API models."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
 from ontology.catalog import ONTOLOGY
 
@@ -23,6 +24,10 @@ PREFIXES = {
     "skos": Namespace("http://www.w3.org/2004/02/skos/core#"),
     "cv": Namespace("http://data.europa.eu/m8g/"),
     "schema": SCHEMA,
+    "dpv": Namespace("https://w3id.org/dpv#"),
+    "pd": Namespace("https://w3id.org/dpv/pd#"),
+    "risk": Namespace("https://w3id.org/dpv/risk#"),
+    "eu-gdpr": Namespace("https://w3id.org/dpv/legal/eu/gdpr#"),
 }
 
 
@@ -76,6 +81,12 @@ def vocabulary() -> Graph:
 
 
 def _datatype_property(graph: Graph, prop) -> None:
+    # Several types may share a property name (kind, status); each brings its own controlled values.
+    for value, term in (prop.choice_rdf or {}).items():
+        concept = controlled_value(prop.name, value)
+        graph.add((concept, RDF.type, SKOS.Concept))
+        graph.add((concept, SKOS.prefLabel, Literal(value)))
+        graph.add((concept, SKOS.exactMatch, expand(term)))
     iri = CAT[prop.name]
     if (iri, RDF.type, OWL.DatatypeProperty) in graph:
         return
@@ -85,3 +96,8 @@ def _datatype_property(graph: Graph, prop) -> None:
         graph.add((iri, RDFS.comment, Literal(prop.description, lang="en")))
     if prop.rdf:
         graph.add((iri, RDFS.subPropertyOf, expand(prop.rdf)))
+
+
+def controlled_value(prop_name: str, value: str) -> URIRef:
+    """The catalog's own term for a controlled value, such as cat:art6_basis-public-task."""
+    return CAT[f"{prop_name}-{value}"]

@@ -27,7 +27,10 @@ def valid_orgnr(seed: int) -> str:
 VOCABULARY_SAMPLES = {"country": ["NO", "SE", "IE"], "themes": [["EDUC"], ["HEAL", "https://psi.norge.no/los/tema/barnehage"]],
                       "licence": ["NLOD_2_0", "CC_BY_4_0"], "frequency": ["DAILY", "MONTHLY"], "file_type": ["CSV", "JSON"],
                       "homepage": ["https://eksempel.no/"], "url": ["https://app.eksempel.no/"],
-                      "landing_page": ["https://data.eksempel.no/x"], "base_path": ["/utdanning/elev"]}
+                      "landing_page": ["https://data.eksempel.no/x"], "base_path": ["/utdanning/elev"],
+                      "vendor_country": ["NO", "US"], "third_countries": [["US"], ["GB", "IN"]],
+                      "dpia_link": ["https://sak.eksempel.no/dpia/1"], "document_link": ["https://sak.eksempel.no/avtale/1"],
+                      "link": ["https://sak.eksempel.no/ros/1"]}
 
 
 def sample(prop: Prop, n: int) -> Any:
@@ -36,7 +39,8 @@ def sample(prop: Prop, n: int) -> Any:
     if prop.name in VOCABULARY_SAMPLES:
         return VOCABULARY_SAMPLES[prop.name][n % len(VOCABULARY_SAMPLES[prop.name])]
     if prop.choices:
-        return prop.choices[n % len(prop.choices)]
+        choice = prop.choices[n % len(prop.choices)]
+        return [choice] if prop.kind == "list" else choice
     return {"str": f"{prop.name} {n}", "int": n, "bool": True, "date": "2026-01-31", "list": [f"{prop.name}-{n}"]}[prop.kind]
 
 

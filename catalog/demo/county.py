@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from catalog.demo import governance
 from ontology.checks import inside_eea
 from ontology.records import NodeRecord, RelRecord
 
@@ -333,7 +334,8 @@ def records() -> Iterator[NodeRecord | RelRecord]:
     """Every node and edge of the demo county, nodes first."""
     rng = random.Random(2026)
     for org_id, name, orgnr in ORGANIZATIONS:
-        yield NodeRecord("Organization", org_id, {"name": name, "orgnr": orgnr})
+        yield NodeRecord("Organization", org_id, {"name": name, "orgnr": orgnr,
+                                                  "country": governance.ORGANIZATION_COUNTRY.get(org_id)})
     for unit_id, name, level, _ in ORG_UNITS:
         yield NodeRecord("OrgUnit", unit_id, {"name": name, "level": level})
     for loc_id, name, kind, provider, country in LOCATIONS:
@@ -348,7 +350,8 @@ def records() -> Iterator[NodeRecord | RelRecord]:
     for slug, name, vendor, hosting, lifecycle, criticality, confidentiality, domain, _, _ in SYSTEMS:
         yield NodeRecord("System", _system_id(slug), {
             "name": name, "vendor": vendor, "hosting": hosting, "lifecycle": lifecycle, "criticality": criticality,
-            "confidentiality": confidentiality, "domain": domain, "description": f"{name} fra {vendor}."})
+            "confidentiality": confidentiality, "domain": domain, "description": f"{name} fra {vendor}.",
+            **governance.SYSTEM_PLANNING.get(slug, {})})
     for slug, name, _, personal, special, basis, access, themes, _, publish in DATASETS:
         yield NodeRecord("Dataset", _dataset_id(slug), {
             "name": name, "personal_data": personal, "special_categories": special, "legal_basis": basis,
@@ -374,6 +377,7 @@ def records() -> Iterator[NodeRecord | RelRecord]:
         yield NodeRecord("ServiceAccount", sa_id, {"name": name, "kind": kind, "enabled": True})
 
     yield from _edges(people)
+    yield from governance.records()
 
 
 def _name(table: list[tuple], slug: str) -> str:

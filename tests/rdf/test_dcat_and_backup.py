@@ -3,15 +3,18 @@ import of the profile's examples, and controlled vocabularies on input."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from rdflib import Graph
-from rdflib.namespace import DCAT, RDF, SH
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT, RDF, RDFS, SH, SKOS
 
 from catalog.demo.load import edit_and_harvest, load
 from catalog.store import backup as backup_store
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
-from ontology.rdf import vocabulary
+from ontology import vocabularies
+from ontology.rdf import CAT, controlled_value, vocabulary
 from tests.api.test_entities import assert_problem
 from tests.conftest import SHARED, wipe
 
@@ -89,6 +92,9 @@ def test_readiness_report_names_the_missing_fields(demo):
 def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
     before_nodes, before_edges = backup_store.nodes(store), backup_store.edges(store)
     assert any(n["label"] == "HarvestRun" for n in before_nodes) and any(n["label"] == "Conflict" for n in before_nodes)
+    # The governance register travels too: its types, list and date values, and its links.
+    assert {"ProcessingActivity", "Agreement", "RiskAssessment"} <= {n["label"] for n in before_nodes}
+    assert {"HAS_SUBPROCESSOR", "COVERS", "ASSESSES", "PROCESSED_IN", "REPLACED_BY"} <= {e["type"] for e in before_edges}
     exported = demo.get("/api/v1/export/rdf", params={"format": fmt})
     assert exported.status_code == 200
     wipe(store)
@@ -163,3 +169,16 @@ def test_vocabulary_is_derived_from_the_ontology(client):
     graph = Graph().parse(data=turtle, format="turtle")
     assert len(graph) == len(vocabulary())
     assert '"Datasett"@nb' in turtle and "rdfs:subClassOf dcat:Dataset" in turtle
+
+
+def test_governance_terms_map_to_dpv_terms_that_exist():
+    """Every DPV term the vocabulary names is one of the vendored DPV file's; the art. 6 and art. 9
+    values map to the GDPR points they stand for."""
+    graph = vocabulary()
+    dpv_file = Graph().parse(Path(vocabularies.__file__).parent / "dpv.ttl")
+    used = {o for o in graph.objects() if str(o).startswith("https://w3id.org/dpv")}
+    assert used and used <= set(dpv_file.subjects())
+    gdpr = "https://w3id.org/dpv/legal/eu/gdpr#"
+    assert graph.value(controlled_value("art6_basis", "public-task"), SKOS.exactMatch) == URIRef(f"{gdpr}A6-1-e")
+    assert graph.value(controlled_value("art9_condition", "health-social-care"), SKOS.exactMatch) == URIRef(f"{gdpr}A9-2-h")
+    assert (CAT.ProcessingActivity, RDFS.subClassOf, URIRef("https://w3id.org/dpv#Process")) in graph

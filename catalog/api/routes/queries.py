@@ -109,15 +109,27 @@ def access_review(store: StoreDep, resource: Annotated[str, Query(min_length=1, 
 @router.get("/reports/{name}", response_model=models.ReportResult, operation_id="report",
             responses=REPORT_FILES, openapi_extra=permission("read"))
 def get_report(name: str, store: StoreDep, user: UserDep, as_of: AsOf = None, format: ReportFormat = "json",
-               days: Annotated[int, Query(ge=1, le=3650, description="For `stale`: not seen for this many days.")] = 30):
+               days: Annotated[int, Query(ge=1, le=3650, description="For `stale`: not seen for this many days; "
+                                                                     "for `agreements-ending`: the window ahead.")] = 30,
+               months: Annotated[int, Query(ge=1, le=240, description="For `risk-assessments-due`: the largest age "
+                                                                      "of the last assessment; for `phase-out-impact`: "
+                                                                      "the window ahead.")] = 12,
+               org_unit: Annotated[Optional[str], Query(min_length=1, max_length=200,
+                                                        description="For `completeness`: only the entries of this "
+                                                                    "unit and the units under it.")] = None,
+               owner: Annotated[Optional[str], Query(min_length=1, max_length=200,
+                                                     description="For `completeness`: only the entries this person or "
+                                                                 "unit owns, in any ownership role.")] = None):
     if name not in reports.REPORTS or name == "access-review":
         raise NotFound(f"No report named '{name}'; there are: {', '.join(reports.REPORTS)}.")
-    return _report(name, store, _day(as_of), format, days=days, user=user)
+    return _report(name, store, _day(as_of), format, days=days, months=months, org_unit=org_unit, owner=owner,
+                   user=user)
 
 
-def _report(name: str, store, day: date, format: str, days: int = 30, resource: str | None = None, user=None):
+def _report(name: str, store, day: date, format: str, days: int = 30, resource: str | None = None,
+            months: int = 12, org_unit: str | None = None, owner: str | None = None, user=None):
     report = reports.REPORTS[name]
-    rows = report.rows(store, reports.ReportParams(day, days, resource))
+    rows = report.rows(store, reports.ReportParams(day, days, resource, months, org_unit, owner))
     if user is not None:
         rows = redaction.report_rows(user, rows)
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -129,6 +141,8 @@ def _report(name: str, store, day: date, format: str, days: int = 30, resource: 
         subtitle = f"As of {day.isoformat()}, generated {generated}" + (f", resource {resource}" if resource else "")
         return Response(reports.to_xlsx(report, rows, subtitle), media_type=reports.XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
-    parameters = {k: v for k, v in {"days": days if name == "stale" else None, "resource": resource}.items() if v}
+    given = {"days": days, "months": months, "org_unit": org_unit, "owner": owner}
+    parameters = {k: v for k, v in {"days": days if name == "stale" else None, "resource": resource,
+                                    **{k: given[k] for k in report.parameters if k in given}}.items() if v}
     return {"name": name, "title": report.title, "description": report.description, "columns": list(report.columns),
             "as_of": day, "generated": generated, "parameters": parameters, "rows": rows}
