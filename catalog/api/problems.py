@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, ConfigurationError
 from catalog.context import request_id
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,9 @@ def response_for(error: Exception) -> JSONResponse:
 
 
 def _catalog_problem(error: CatalogError) -> JSONResponse:
-    if error.status >= 500:
+    # A configuration error is the operator's to fix and names what is wrong; any other server
+    # failure shows the client only a generic message and the request id.
+    if error.status >= 500 and not isinstance(error, ConfigurationError):
         response = _server_failure(error.status, error.title, error)
     else:
         response = problem(error.status, error.title, error.detail, **error.extra)
