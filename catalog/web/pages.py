@@ -20,7 +20,7 @@ from catalog.services import access, attestation, conflicts, entities, entries, 
 from catalog.settings import get_settings
 from catalog.web.core import NODE_BY_PATH, View, page, web_user
 from ontology import ONTOLOGY, NodeType
-from ontology.catalog import ATTESTED
+from ontology.catalog import ACCESS_LEVELS, ATTESTED
 
 router = APIRouter(include_in_schema=False)
 UserDep = Annotated[User, Depends(web_user)]
@@ -150,7 +150,7 @@ def entity_page(type_path: str):
         access_summary = None
         if node.label in access.RESOURCE_TYPES and user.can("read_access"):
             result = access.who_has_access(view.store, entity_id, date.today(), False, None, False, 0, 1000)
-            access_summary = {level: sum(1 for p in result.principals if p.level == level) for level in access.LEVELS}
+            access_summary = {level: sum(1 for p in result.principals if p.level == level) for level in ACCESS_LEVELS}
         history = entries.changes(view.store, entity_id, 20) if user.can("history") else None
         confirmation = attestation.state_of(view.store, entity_id, date.today(), get_settings().attestation_period_days) \
             if node.label in ATTESTED else None

@@ -31,6 +31,8 @@ def _page_types(api) -> dict[str, str]:
         "reports": "/reports/", "report": "/reports/systems-without-owner", "harvest": "/harvest/", "signin": "/signin",
         "error": "/systems/no-such-system", "tasks": "/tasks", "attestations": "/attestations",
         "reviews": "/access-reviews/", "review": f"/access-reviews/{api.get('/access-reviews').json()[0]['id']}",
+        "processing-activity": f"/processing-activities/{api.get('/processing-activities').json()['items'][0]['id']}",
+        "agreement": f"/agreements/{api.get('/agreements').json()['items'][0]['id']}",
     }
 
 
@@ -152,9 +154,9 @@ def identity_provider(monkeypatch):
             if request is None or challenge != request.get("code_challenge"):
                 return self.send_json(400, {"error": "invalid_grant"})
             seen["verified"] = "yes"
-            access = sign(aud="api://datakatalog", sub="user-1", preferred_username="arkitekt@fylke.no",
+            access = sign(aud="api://datakatalog", sub="user-1", upn="arkitekt@fylke.no",
                           roles=["Catalog.Architect"])
-            identity = sign(aud="catalog-web", sub="user-1", nonce=request.get("nonce"), preferred_username="arkitekt@fylke.no")
+            identity = sign(aud="catalog-web", sub="user-1", nonce=request.get("nonce"), upn="arkitekt@fylke.no")
             return self.send_json(200, {"access_token": access, "id_token": identity, "token_type": "Bearer",
                                         "expires_in": 600})
 
