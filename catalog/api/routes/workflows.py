@@ -163,18 +163,9 @@ class OpenReview(BaseModel):
     as_of: Optional[date] = Field(None, description="Whose access; today when left out.")
 
 
-class Review(BaseModel):
-    id: str
-    scope: str
-    scope_id: Optional[str] = None
-    deadline: str
-    include_lineage: Optional[bool] = None
-    status: str
-    as_of: Optional[str] = None
-    opened_by: Optional[str] = None
-    opened_at: Optional[str] = None
-    closed_by: Optional[str] = None
-    closed_at: Optional[str] = None
+class Review(RECORD_MODELS["AccessReview"]):
+    """The campaign as the ontology declares it, with its progress."""
+
     items: Optional[int] = None
     decided: Optional[int] = None
     progress: Optional[list[dict]] = None
