@@ -18,6 +18,9 @@ from ontology.records import NodeRecord, RelRecord
 
 @dataclass(frozen=True)
 class RowError:
+    """A row (or record) of the source and what is wrong with it; as an error the row is skipped,
+    as a warning it is kept without the value named."""
+
     row: int | str
     reason: str
 
@@ -27,13 +30,19 @@ class RowError:
 
 @dataclass
 class Harvest:
-    """What a transform returns: records for the graph, and the rows it could not use."""
+    """What a transform returns: records for the graph, the rows it could not use, and what it
+    used with a value left out."""
 
     nodes: list[NodeRecord] = field(default_factory=list)
     rels: list[RelRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows kept without a value that could not be read (row, column, value, the allowed values).
+    warnings: list[RowError] = field(default_factory=list)
     # What a person should look at that is not an error (an application mapped to no system).
     notes: list[str] = field(default_factory=list)
+    # Ids of nodes from rows that had a problem: this run closes and removes none of their facts
+    # (the node, its edges, and what hangs off it), since the source may only have misspelt them.
+    keep: set[str] = field(default_factory=set)
 
 
 class HarvestFailed(RuntimeError):
