@@ -28,6 +28,17 @@ class RowError:
         return f"row {self.row}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A node a record links to that the source does not itself describe (an integration's
+    target named in a row): it must already be in the catalog, or the harvest drops the links
+    to it and warns with `warning`, keeping the facts of `row_node` for this run."""
+
+    target: str
+    row_node: str
+    warning: RowError
+
+
 @dataclass
 class Harvest:
     """What a transform returns: records for the graph, the rows it could not use, and what it
@@ -43,6 +54,7 @@ class Harvest:
     # Ids of nodes from rows that had a problem: this run closes and removes none of their facts
     # (the node, its edges, and what hangs off it), since the source may only have misspelt them.
     keep: set[str] = field(default_factory=set)
+    references: list[Reference] = field(default_factory=list)
 
 
 class HarvestFailed(RuntimeError):

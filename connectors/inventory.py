@@ -4,7 +4,8 @@ or CSV: systems, owners, storage, formats, datasets and integrations, one row pe
 A row is a system as long as it names one: a cell that cannot be read leaves that field empty,
 with a warning naming row, column, value and the allowed values, and the run keeps every fact
 of that row (`Harvest.keep`). Owners are people (matched by e-mail, then by name) or titles,
-which become a role on the system to be filled. Integrations only link systems the sheet has.
+which become a role on the system to be filled. Integrations only link systems the sheet or the
+catalog has.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import Field
 from rapidfuzz import fuzz, process
 
 from connectors import spreadsheet
-from connectors.contract import Connector, Harvest, RowError
+from connectors.contract import Connector, Harvest, Reference, RowError
 from ontology import ONTOLOGY, synonyms
 from ontology.checks import match_key
 from ontology.records import NodeRecord, RelRecord, dataset_id, slug
@@ -58,8 +59,8 @@ _LINK = re.compile(r"^\s*(?P<arrow>→|->|←|<-)?\s*(?P<name>[^()]+?)\s*(?:\((?
 
 class InventoryConfig(spreadsheet.SpreadsheetConfig):
     headers: ClassVar[dict[str, tuple[str, ...]]] = DEFAULT_HEADERS
-    # What an integration to a system the sheet does not have becomes: a warning naming the
-    # closest names (and nothing else), or a new system.
+    # What an integration to a system neither the sheet nor the catalog has becomes: a warning
+    # naming the closest names (and nothing else), or a new system.
     unknown_targets: Literal["warn", "create"] = Field("warn")
 
 
@@ -258,13 +259,15 @@ class _Reading:
         if known is None and self.config.unknown_targets == "create":
             known = name
         if known is None:
+            # Perhaps a system the catalog has from another source; the harvest checks.
             closest = process.extract(name, sorted(set(self.systems.values())), scorer=fuzz.WRatio, limit=3,
                                       score_cutoff=70)
             hint = f"closest: {', '.join(c[0] for c in closest)}" if closest else "no system has a similar name"
-            self._warn(number, system_id, f"column '{self._header('integrations')}': '{name}' is no system in the "
-                                          f"sheet ({hint}); the integration is left out. Add a row for it, "
-                                          "or name it in aliases:")
-            return None
+            target = self._add("System", f"system-{slug(name)}", {"name": name})
+            self.result.references.append(Reference(target, system_id, RowError(
+                number, f"column '{self._header('integrations')}': '{name}' is no system in the sheet or the catalog "
+                        f"({hint}); the integration is left out. Add a row for it, or name it in aliases:")))
+            return target
         other_id = f"system-{slug(known)}"
         return other_id if other_id in self.nodes else self._add("System", other_id, {"name": known})
 

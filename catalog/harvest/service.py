@@ -93,7 +93,8 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         if harvest.errors and source.on_error == "fail":
             raise HarvestFailed(f"{len(harvest.errors)} malformed row(s) and on_error is 'fail'")
         progress("resolve")
-        resolve_identities(store, harvest)
+        resolve_with_references(store, harvest)
+        run.warnings = _kept([str(w) for w in harvest.warnings])
         run.notes = [*run.notes, *keep_known_names(store, source.id, harvest)]
         if dry_run:
             _compare(store, source, run, harvest)
@@ -226,9 +227,9 @@ def _reason(error: ValidationError | ValueError) -> str:
     return str(error)
 
 
-def resolve_identities(store: Store, harvest: Harvest) -> None:
+def resolve_identities(store: Store, harvest: Harvest) -> dict[str, str]:
     """Give records the id of the node they already are, by the ontology's matching rules; then
-    rewrite edges (and dataset ids made from a system's id) to follow."""
+    rewrite edges (and dataset ids made from a system's id) to follow. Returns old id -> new id."""
     renamed: dict[str, str] = {}
     by_label: dict[str, list[NodeRecord]] = defaultdict(list)
     for record in harvest.nodes:
@@ -252,7 +253,7 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
             if dot and system in renamed:
                 renamed[record.id] = f"{renamed[system]}.{rest}"
     if not renamed:
-        return
+        return renamed
     harvest.keep = {renamed.get(node_id, node_id) for node_id in harvest.keep}
     merged: dict[tuple[str, str], NodeRecord] = {}
     for record in harvest.nodes:
@@ -263,6 +264,32 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
     harvest.rels = list({r.id: r for r in (
         RelRecord(r.type, renamed.get(r.source_id, r.source_id), renamed.get(r.target_id, r.target_id), r.props)
         for r in harvest.rels)}.values())
+    return renamed
+
+
+def resolve_with_references(store: Store, harvest: Harvest) -> None:
+    """Resolve identities, then settle the references: a referenced node is linked, never
+    written. Where neither the catalog nor the harvest has it, its links go (with an integration
+    that only led there), the reference's warning is given, and the row it came from keeps its
+    facts for this run."""
+    described = {r.id for r in harvest.nodes} - {ref.target for ref in harvest.references}
+    renamed = resolve_identities(store, harvest)
+    if not harvest.references:
+        return
+    described = {renamed.get(node_id, node_id) for node_id in described}
+    targets = {renamed.get(ref.target, ref.target) for ref in harvest.references}
+    referenced_only = targets - described
+    missing = referenced_only - set(harvest_store.existing(store, sorted(referenced_only)))
+    labels = {record.id: record.label for record in harvest.nodes}
+    beside = {rel.source_id if rel.target_id in missing else rel.target_id for rel in harvest.rels
+              if rel.source_id in missing or rel.target_id in missing}
+    dropped = missing | {node_id for node_id in beside if labels.get(node_id) == "Integration"}
+    harvest.nodes = [r for r in harvest.nodes if r.id not in dropped and r.id not in referenced_only]
+    harvest.rels = [r for r in harvest.rels if r.source_id not in dropped and r.target_id not in dropped]
+    for ref in harvest.references:
+        if renamed.get(ref.target, ref.target) in missing:
+            harvest.warnings.append(ref.warning)
+            harvest.keep.add(renamed.get(ref.row_node, ref.row_node))
 
 
 def _match_value(label: str, prop: str, record: NodeRecord) -> Any:

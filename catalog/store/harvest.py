@@ -176,3 +176,8 @@ def known_names(store: Store, label: str, ids: list[str]) -> dict[str, dict[str,
     rows = store.rows(f"MATCH (n:{label}) WHERE n.id IN $ids "
                       "RETURN n.id AS id, n.name AS name, n.aliases AS aliases, n.source AS source", ids=ids)
     return {row["id"]: {k: row[k] for k in ("name", "aliases", "source")} for row in rows}
+
+
+def existing(store: Store, ids: list[str]) -> list[str]:
+    """Those of the ids that are nodes of the catalog."""
+    return [row["id"] for row in store.rows(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids RETURN n.id AS id", ids=ids)]

@@ -7,17 +7,21 @@ harvested before."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from pydantic import ValidationError
 
+from catalog.app import create_app as create_web_app
 from catalog.errors import ConfigurationError
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings, Sources
 from connectors.contract import HarvestFailed
 from connectors.inventory import InventoryConfig, InventoryConnector
+from tests.factory import create
 
 HEADER = ["System", "Leverandør", "Systemeier", "Driftsform", "Status", "Kritikalitet", "Personopplysninger (J/N)",
           "Datasett", "Integrasjoner"]
@@ -207,19 +211,23 @@ def test_drifting_integration_names_are_warnings_never_phantom_systems(tmp_path)
         ["Vigilo", "→ Fronter; ← Visma InSchool (kø)"],
         ["Vigilo", "→ Visma Flyt Skole (fjærpost)"]]})
     harvest = read(tmp_path, path="oversikt.xlsx")
-    assert set(systems(harvest)) == {"Visma InSchool", "Visma Flyt Skole", "Vigilo"}
     integrations = {r.props["name"] for r in harvest.nodes if r.label == "Integration"}
-    assert integrations == {"Visma InSchool → Visma Flyt Skole", "Visma InSchool → Vigilo"}
+    assert integrations == {"Visma InSchool → Visma Flyt Skole", "Visma InSchool → Vigilo",
+                            "Visma Flyt Skole → Visma InSkool", "Vigilo → Fronter"}
+    # Names the sheet does not have are left to the harvest, which looks for them in the catalog.
+    assert [(r.target, r.row_node, str(r.warning)) for r in harvest.references] == [
+        ("system-visma-inskool", "system-visma-flyt-skole",
+         "row 3: column 'Integrasjoner': 'Visma InSkool' is no system in the sheet or the catalog (closest: "
+         "Visma InSchool); the integration is left out. Add a row for it, or name it in aliases:"),
+        ("system-fronter", "system-vigilo",
+         "row 4: column 'Integrasjoner': 'Fronter' is no system in the sheet or the catalog (no system has a "
+         "similar name); the integration is left out. Add a row for it, or name it in aliases:")]
     assert [str(w) for w in harvest.warnings] == [
-        "row 3: column 'Integrasjoner': 'Visma InSkool' is no system in the sheet (closest: Visma InSchool); "
-        "the integration is left out. Add a row for it, or name it in aliases:",
-        "row 4: column 'Integrasjoner': 'Fronter' is no system in the sheet (no system has a similar name); "
-        "the integration is left out. Add a row for it, or name it in aliases:",
         "row 5: 'Vigilo' is also on row 4; the rows are merged, and the first row's values stand where they differ",
         "row 5: column 'Integrasjoner': '→ Visma Flyt Skole (fjærpost)' left empty; the mechanism is not known; "
         "allowed: FINT, API, Filoverføring, Meldingskø, SvarUt, Manuell, Dataflyt"]
     assert "1 duplicate row(s)" in harvest.notes
-    assert harvest.keep == {"system-visma-flyt-skole", "system-vigilo"}
+    assert harvest.keep == {"system-vigilo"}
     created = read(tmp_path, path="oversikt.xlsx", unknown_targets="create")
     assert set(systems(created)) == {"Visma InSchool", "Visma Flyt Skole", "Vigilo", "Visma InSkool", "Fronter"}
 
@@ -232,10 +240,27 @@ def test_two_thousand_rows_with_four_hundred_drifting_targets_make_no_extra_syst
         rows.append([f"Fagsystem {n:04d}", f"→ {target} (api)" if n < 1999 else ""])
     workbook(tmp_path / "stor.xlsx", {"Ark1": rows})
     harvest = read(tmp_path, path="stor.xlsx")
-    assert len(systems(harvest)) == 2000
-    assert len(harvest.warnings) == 400
-    assert all(f"(closest: Fagsystem {n + 1:04d}" in str(w) for n, w in zip(range(0, 2000, 5), harvest.warnings))
-    assert sum(1 for r in harvest.nodes if r.label == "Integration") == 1999 - 400
+    assert len(harvest.references) == 400
+    assert all(f"(closest: Fagsystem {n + 1:04d}" in str(r.warning) for n, r in zip(range(0, 2000, 5), harvest.references))
+
+
+def test_integrations_to_systems_the_catalog_has_stay_and_to_none_are_warnings(clean_store, session_client, tmp_path):
+    catalog_system = create(session_client, "System", name="itslearning", aliases=["Its Learning"])
+    rows = [["System", "Integrasjoner"]] + [[f"Fagsystem {n:04d}", f"→ Fagsystm {n + 1:04d}" if n % 5 == 0 else
+                                             (f"→ Fagsystem {n + 1:04d}" if n < 1999 else "→ Its learning (fil)")]
+                                            for n in range(2000)]
+    workbook(tmp_path / "oversikt.xlsx", {"Ark1": rows})
+    run = run_source(clean_store, inventory_source(), tmp_path)
+    assert run.status == "succeeded"
+    assert counts(clean_store)["System"] == 2001  # the sheet's 2000 and the catalog's own, no phantom
+    assert len(run.warnings) == 201 and run.warnings[-1] == "… and 200 more"
+    assert run.warnings[0] == ("row 2: column 'Integrasjoner': 'Fagsystm 0001' is no system in the sheet or the "
+                               "catalog (closest: Fagsystem 0001, Fagsystem 0000, Fagsystem 0002); the integration "
+                               "is left out. Add a row for it, or name it in aliases:")
+    into_catalog = clean_store.rows("MATCH (:System {name: 'Fagsystem 1999'})-[:SENDS]->(i)-[:RECEIVES]->(s:System) "
+                                    "RETURN s.id AS id, s.name AS name, i.mechanism AS mechanism")
+    assert into_catalog == [{"id": catalog_system["id"], "name": "itslearning", "mechanism": "file-transfer"}]
+    assert counts(clean_store)["Integration"] == 1999 - 400 + 1
 
 
 def inventory_source(**settings) -> SourceSettings:
@@ -251,7 +276,16 @@ def counts(store) -> dict[str, int]:
     return result
 
 
-def test_a_one_cell_typo_on_a_sheet_harvested_before_keeps_the_system_and_says_so(clean_store, tmp_path):
+def harvest_page(store, token: str) -> str:
+    """The web page of the runs, as a person signed in with an API token sees it (in bokmål)."""
+    with TestClient(create_web_app(store), headers={"Accept-Language": "nb"}) as browser:
+        signin = browser.get("/signin").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', signin)[1]
+        browser.post("/signin/token", data={"token": token, "csrf_token": csrf, "next": "/harvest/"})
+        return browser.get("/harvest/").text
+
+
+def test_a_one_cell_typo_on_a_sheet_harvested_before_keeps_the_system_and_says_so(clean_store, tokens, tmp_path):
     header = ["System", "Systemeier", "Status", "Datasett", "Integrasjoner"]
     good = [header, ["Visma Flyt Skole", "Kari Hansen <kari@k.no>", "I drift", "Elevregister", "→ Vigilo (fint)"],
             ["Vigilo", "Ola Nordmann <ola@k.no>", "I drift", "", ""]]
@@ -269,9 +303,11 @@ def test_a_one_cell_typo_on_a_sheet_harvested_before_keeps_the_system_and_says_s
     assert (second.status, second.deleted, second.would_delete) == ("succeeded", 0, 0)
     assert second.warnings == [
         "row 2: column 'Status': 'I brk.' left empty; allowed: Planlagt, I drift, Under utfasing, Avviklet",
-        "row 2: column 'Integrasjoner': 'Vigllo' is no system in the sheet (closest: Vigilo); the integration is "
-        "left out. Add a row for it, or name it in aliases:"]
+        "row 2: column 'Integrasjoner': 'Vigllo' is no system in the sheet or the catalog (closest: Vigilo); the "
+        "integration is left out. Add a row for it, or name it in aliases:"]
     assert counts(clean_store) == before
+    page = harvest_page(clean_store, tokens["admin"])
+    assert "Advarsler (2)" in page and "column &#39;Status&#39;: &#39;I brk.&#39; left empty" in page
     system = clean_store.rows("MATCH (s:System {name: 'Visma Flyt Skole'}) RETURN s.lifecycle AS lifecycle")[0]
     assert system["lifecycle"] == "in-use"  # the earlier value stands; the run closes nothing of the row
     assert clean_store.rows("MATCH (:System {name: 'Visma Flyt Skole'})-[:SENDS]->(i)-[:RECEIVES]->"
