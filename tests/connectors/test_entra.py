@@ -242,8 +242,10 @@ def test_a_renamed_user_and_a_renamed_group_keep_their_id_and_grants(clean_store
     groups = {g["name"]: g["id"] for g in session_client.get("/api/v1/groups", params={"limit": 100}).json()["items"]}
     teachers = groups["Alle lærere"]
     before = who(session_client, inschool["id"])
-    session_client.post("/api/v1/access-grants", json={"principal_id": teachers, "resource_id": "system-inschool",
-                                                       "level": "read", "purpose": "by hand"})
+    other = create(session_client, "System", name="Fagsystem")
+    made = session_client.post("/api/v1/access-grants", json={"principal_id": teachers, "resource_id": other["id"],
+                                                              "level": "read", "purpose": "by hand"})
+    assert made.status_code == 201, made.text
     people_before = clean_store.rows("MATCH (p:Person) RETURN count(p) AS n")[0]["n"]
 
     payloads = state["payloads"]
@@ -271,6 +273,8 @@ def test_a_renamed_user_and_a_renamed_group_keep_their_id_and_grants(clean_store
     hand = clean_store.rows("MATCH (:Group {id: $id})-[g:HAS_ACCESS {purpose: 'by hand'}]->() RETURN count(g) AS n",
                             id=teachers)
     assert hand[0]["n"] == 1
+    # The hand-made grant is transitive: Kari, three groups down, still reaches Fagsystem.
+    assert people_by_upn(session_client)["kari.berg@fylke.no"]["id"] in who(session_client, other["id"])
 
 
 def test_group_kinds_guests_skipped_members_and_throttling_are_stated(tenant, session_client):

@@ -227,3 +227,31 @@ def test_the_harvest_run_keeps_what_the_ontology_declares_of_it():
     declared = next(node for node in ONTOLOGY.operational if node.label == "HarvestRun")
     stored = HarvestRun(source="s", connector="c").record()
     assert set(stored) == {"id"} | {p.name for p in declared.props}
+
+
+def test_records_of_one_run_that_share_an_id_but_disagree_are_refused_naming_both(clean_store):
+    import pytest
+
+    from catalog.harvest.service import receive
+    from connectors.contract import Harvest, HarvestFailed
+    from ontology.records import NodeRecord
+
+    push = SourceSettings(id="push", connector="openlineage")
+    twins = Harvest(nodes=[NodeRecord("Person", "person-x", {"name": "Ola Nordmann", "upn": "ola.nordmann@fylke.no"}),
+                           NodeRecord("Person", "person-x", {"name": "Ola Nordmann", "upn": "ola-nordmann@fylke.no"})])
+    with pytest.raises(HarvestFailed, match="'ola.nordmann@fylke.no' ≠ 'ola-nordmann@fylke.no'"):
+        receive(clean_store, push, twins)
+    assert count(clean_store, "MATCH (n:Person) RETURN count(n) AS n") == 0
+    # The same fact twice is one fact: counted once.
+    same = Harvest(nodes=[NodeRecord("OrgUnit", "unit-x", {"name": "Opplæring"})] * 3)
+    assert receive(clean_store, push, same).created == 1
+    # Two records of different people that the matching rules would put on one node are refused too.
+    create_person = {"name": "Kari", "upn": "kari@fylke.no", "email": "kari.berg@fylke.no"}
+    clean_store.execute("CREATE (p:Person:Entity {id: 'person-kari', version: 1, source: 'manual'}) SET p += $props",
+                        props=create_person)
+    both = Harvest(nodes=[NodeRecord("Person", "person-a", {"name": "Kari", "upn": "kari@fylke.no"}),
+                          NodeRecord("Person", "person-b", {"name": "Kari B", "upn": "kari.b@fylke.no",
+                                                            "email": "kari.berg@fylke.no"})])
+    with pytest.raises(HarvestFailed, match="resolve to the existing 'person-kari'"):
+        receive(clean_store, push, both)
+    assert count(clean_store, "MATCH (n:Person) RETURN count(n) AS n") == 1
