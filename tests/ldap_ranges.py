@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from ldap3.protocol.rfc4511 import LDAPMessage, PartialAttribute, PartialAttributeList, Vals
 from pyasn1.codec.ber import decoder, encoder
+from pyasn1.error import PyAsn1Error
 
 _RANGE = re.compile(r"^member;range=(\d+)-(\d+|\*)$", re.IGNORECASE)
 
@@ -67,7 +68,10 @@ class _Relay:
 
     def _requests(self) -> None:
         for raw in _messages(self.client):
-            message, _ = decoder.decode(raw, asn1Spec=LDAPMessage())
+            message = _decoded(raw)
+            if message is None:
+                self.upstream.sendall(raw)
+                continue
             operation = message["protocolOp"]
             if operation.getName() == "searchRequest":
                 attributes = operation["searchRequest"]["attributes"]
@@ -82,9 +86,8 @@ class _Relay:
 
     def _answers(self) -> None:
         for raw in _messages(self.upstream):
-            message, _ = decoder.decode(raw, asn1Spec=LDAPMessage())
-            operation = message["protocolOp"]
-            if operation.getName() == "searchResEntry":
+            message = _decoded(raw)
+            if message is not None and message["protocolOp"].getName() == "searchResEntry":
                 raw = self._ranged(message, raw)
             self.client.sendall(raw)
 
@@ -107,6 +110,15 @@ class _Relay:
             return raw
         entry["attributes"] = attributes
         return encoder.encode(message)
+
+
+def _decoded(raw: bytes):
+    """The message, or None for one pyasn1 cannot read strictly (the paged search requests, as
+    ldap3 encodes them); those pass unchanged: they ask for no range and carry no member values."""
+    try:
+        return decoder.decode(raw, asn1Spec=LDAPMessage())[0]
+    except PyAsn1Error:
+        return None
 
 
 def _attribute(name: str, values: list[bytes]) -> PartialAttribute:
