@@ -21,7 +21,7 @@ from connectors import spreadsheet
 from connectors.contract import Connector, Harvest, Reference, RowError
 from ontology import ONTOLOGY, synonyms
 from ontology.checks import match_key
-from ontology.records import NodeRecord, RelRecord, dataset_id, slug
+from ontology.records import NodeRecord, RelRecord, dataset_id, id_for
 
 # Field -> the headers that mean it in typical Norwegian inventories (see spreadsheet.header_key).
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
@@ -101,11 +101,13 @@ class _Reading:
         duplicates = 0
         for number, cells in self.table.rows:
             name = self._name(cells.get("system", ""))
+            # The first spelling names the system; 'VIGILO' further down is the same one.
+            name = self.systems.get(match_key(name), name)
             if not name:
                 self.result.errors.append(RowError(number, f"column '{self._header('system')}' is empty; "
                                                            "a row needs the system's name"))
                 continue
-            system_id = f"system-{slug(name)}"
+            system_id = id_for("System", name)
             if system_id in self.first_row:
                 duplicates += 1
                 self._warn(number, system_id, f"'{name}' is also on row {self.first_row[system_id]}; "
@@ -160,7 +162,7 @@ class _Reading:
             for owner in _split_owners(cells.get(role, "")):
                 self._owner(number, system_id, role, owner)
         if cells.get("owner_unit"):
-            unit = self._add("OrgUnit", f"unit-{slug(cells['owner_unit'])}", {"name": cells["owner_unit"]})
+            unit = self._add("OrgUnit", id_for("OrgUnit", cells["owner_unit"]), {"name": cells["owner_unit"]})
             rels.append(RelRecord("OWNS", unit, system_id, {"role": "systemeier"}))
         country = None
         if cells.get("country"):
@@ -170,12 +172,12 @@ class _Reading:
                 self._bad(number, system_id, "country", cells["country"], str(error))
         location = None
         if cells.get("location"):
-            location = self._add("StorageLocation", f"location-{slug(cells['location'])}",
+            location = self._add("StorageLocation", id_for("StorageLocation", cells["location"]),
                                  {"name": cells["location"], "country": country})
             rels.append(RelRecord("STORED_IN", system_id, location))
         personal, special = self._personal(number, system_id, cells.get("personal_data", ""))
-        formats = [self._add("Format", f"format-{slug(f)}", {"name": f, "file_type": f.upper() if f.lower() in FILE_TYPES
-                                                             else None})
+        formats = [self._add("Format", id_for("Format", f.lower()), {"name": f, "file_type": f.upper()
+                                                                     if f.lower() in FILE_TYPES else None})
                    for f in (f.strip() for f in re.split(r"[;,\n]", cells.get("formats", ""))) if f]
         for dataset_name in (d.strip() for d in re.split(r"[;\n]", cells.get("datasets", "")) if d.strip()):
             dataset = self._add("Dataset", dataset_id(system_id, dataset_name), {
@@ -206,13 +208,12 @@ class _Reading:
                 for owner in _split_owners(cells.get(role, "")):
                     name, email = _person(owner)
                     if email and name:
-                        self.people.setdefault(synonyms.normalised(name), (f"person-{slug(email)}", name))
+                        self.people.setdefault(synonyms.normalised(name), (id_for("Person", email), name))
 
     def _owner(self, number: int, system_id: str, role: str, text: str) -> None:
         name, email = _person(text)
         if not email and _TITLE.match(name):
-            role_id = self._add("Role", f"role-{system_id.removeprefix('system-')}-{slug(name)}",
-                                {"name": name, "fills": role})
+            role_id = self._add("Role", id_for("Role", (system_id, name), readable=name), {"name": name, "fills": role})
             self.result.rels.append(RelRecord("DEFINED_IN", role_id, system_id))
             self.result.notes.append(f"row {number}: '{name}' in column '{self._header(role)}' is a title, not a "
                                      f"person; recorded as a role on {self.nodes[system_id].props['name']} "
@@ -220,11 +221,11 @@ class _Reading:
             return
         known = self.people.get(synonyms.normalised(name))
         if email:
-            person_id = f"person-{slug(email)}"
+            person_id = id_for("Person", email)
         elif known:
             person_id, name = known
         else:
-            person_id = f"person-{slug(name)}"
+            person_id = id_for("Person", name)
             self.unconfirmed.add(name)
         self._add("Person", person_id, {"name": name or email, "email": email}, first_wins=True)
         self.result.rels.append(RelRecord("OWNS", person_id, system_id, {"role": role}))
@@ -245,8 +246,7 @@ class _Reading:
         if other is None:
             return
         source, target = (system_id, other) if match["arrow"] not in ("←", "<-") else (other, system_id)
-        integration = self._add("Integration", f"integration-{source.removeprefix('system-')}--"
-                                               f"{target.removeprefix('system-')}",
+        integration = self._add("Integration", id_for("Integration", (source, target)),
                                 {"name": f"{self.nodes[source].props['name']} → {self.nodes[target].props['name']}",
                                  "mechanism": mechanism, "kind": "declared"})
         self.result.rels += [RelRecord("SENDS", source, integration), RelRecord("RECEIVES", integration, target)]
@@ -263,12 +263,12 @@ class _Reading:
             closest = process.extract(name, sorted(set(self.systems.values())), scorer=fuzz.WRatio, limit=3,
                                       score_cutoff=70)
             hint = f"closest: {', '.join(c[0] for c in closest)}" if closest else "no system has a similar name"
-            target = self._add("System", f"system-{slug(name)}", {"name": name})
+            target = self._add("System", id_for("System", name), {"name": name})
             self.result.references.append(Reference(target, system_id, RowError(
                 number, f"column '{self._header('integrations')}': '{name}' is no system in the sheet or the catalog "
                         f"({hint}); the integration is left out. Add a row for it, or name it in aliases:")))
             return target
-        other_id = f"system-{slug(known)}"
+        other_id = id_for("System", known)
         return other_id if other_id in self.nodes else self._add("System", other_id, {"name": known})
 
 
