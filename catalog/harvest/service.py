@@ -10,6 +10,7 @@ import logging
 import os
 import uuid
 from collections import defaultdict
+from datetime import date
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -52,10 +53,12 @@ class HarvestRun(BaseModel):
     dry_run: bool = False
     started: str = Field(default_factory=now_iso)
     finished: str | None = None
+    observed_at: str = Field(default_factory=lambda: date.today().isoformat())
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    closed: int = 0
     would_delete: int = 0
     rows_skipped: int = 0
     conflicts: int = 0
@@ -79,12 +82,17 @@ def connector_for(name: str) -> Connector:
 
 def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run: bool = False,
                allow_mass_delete: bool = False, progress: Progress = lambda stage: None,
-               run_id: str | None = None) -> HarvestRun:
+               run_id: str | None = None, observed_at: date | None = None) -> HarvestRun:
     """Run one source end to end: fetch and transform, validate, resolve identities, load (or
-    compare, for a dry run), record, clean up."""
+    compare, for a dry run), record, clean up. `observed_at`: the day the source stood as it is
+    read (an old export's date, for a backfill); facts start and close on that day."""
     run = HarvestRun(id=run_id or new_run_id(), source=source.id, connector=source.connector, dry_run=dry_run)
+    if observed_at is not None:
+        run.observed_at = observed_at.isoformat()
     harvest_store.save_run(store, run.record())
     try:
+        if not dry_run:
+            _in_date_order(store, run)
         harvest = _fetch(source, base_dir, progress)
         validate(run, harvest)
         if harvest.errors and source.on_error == "fail":
@@ -94,9 +102,10 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         if dry_run:
             _compare(store, run, harvest)
         else:
+            held_before = harvest_store.claimed(store, run.source, keep_ids=[])
             load(store, run, harvest, progress=progress)
             progress("cleanup")
-            _cleanup(store, source, run, allow_mass_delete)
+            _cleanup(store, source, run, allow_mass_delete, held_before)
     except Exception as error:  # any failure ends the run as failed and deletes nothing
         _failed(run, error)
     else:
@@ -122,6 +131,15 @@ def receive_events(store: Store, source: SourceSettings, events: list[Any], run_
     connector = connector_for(source.connector)
     harvest = connector.transform(events, connector.Config.model_validate(source.settings))
     return receive(store, source, harvest, run_id)
+
+
+def _in_date_order(store: Store, run: HarvestRun) -> None:
+    """A source's runs are applied in the order of the days they observed: an older one would
+    close and open facts behind the back of those already applied."""
+    latest = harvest_store.latest_observed(store, run.source)
+    if latest is not None and run.observed_at < latest:
+        raise HarvestFailed(f"source '{run.source}' has a run applied as of {latest}; a run observed at "
+                            f"{run.observed_at} is older and is refused: apply a source's runs in date order")
 
 
 def _fetch(source: SourceSettings, base_dir: Path, progress: Progress) -> Harvest:
@@ -292,10 +310,11 @@ def _compare(store: Store, run: HarvestRun, harvest: Harvest) -> None:
 def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None = None,
          progress: Progress = lambda stage: None) -> None:
     """Load a harvest's records in batches; counts in total and per type, and conflicts, go on the run."""
+    skip, conflicts = harvest_store.overruled(store, harvest.rels)
+    harvest.rels = [r for r in harvest.rels if r.id not in skip]
     nodes, rels = _grouped(harvest)
-    conflicts: list[dict] = []
     skipped = 0
-    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id}
+    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id, "day": run.observed_at}
     for fact_type, records in [*nodes.items(), *rels.items()]:
         progress(f"load {fact_type}")
         loader = load_nodes if fact_type in nodes else load_rels
@@ -313,13 +332,17 @@ def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None =
         run.errors = [*run.errors, f"{skipped} relationship(s) named a node that does not exist"]
 
 
-def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, allow_mass_delete: bool) -> None:
+def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, allow_mass_delete: bool,
+             held_before: dict[str, dict[str, int]]) -> None:
+    """Close what the source no longer has, unless that is more than its share of what it held
+    before the run (the run's new facts do not dilute the share) and nobody confirmed it."""
     claims = harvest_store.claimed(store, source.id, run_id=run.id)
     for fact_type, counts in claims.items():
         run.diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
-    total = sum(c["total"] for c in claims.values())
+    total = sum(c["total"] for c in held_before.values())
     run.would_delete = sum(c["gone"] for c in claims.values())
     if total and run.would_delete / total > source.max_delete_share and not allow_mass_delete:
         run.status = "needs-confirmation"
         return
-    run.deleted = harvest_store.remove_stale(store, source.id, run.id)
+    outcome = harvest_store.close_stale(store, source.id, run.id, run.observed_at)
+    run.closed, run.deleted = outcome["closed"], outcome["deleted"]
