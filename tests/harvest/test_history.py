@@ -18,7 +18,7 @@ from catalog.settings import get_settings
 from tests.connectors.test_entra import TOKEN, graph_payloads
 from tests.connectors.test_fint_model import FINT
 from tests.factory import create
-from tests.harvest.test_service import harvest, system_row
+from tests.harvest.test_service import harvest, sid, system_row
 from tests.local_http import JsonHandler, serving
 
 
@@ -105,12 +105,12 @@ def test_a_fact_that_comes_back_is_a_new_interval(clean_store, session_client, t
     harvest(clean_store, tmp_path, rows, observed_at=date(2026, 2, 1))
     again = harvest(clean_store, tmp_path, owned, observed_at=date(2026, 3, 1))
     assert again.status == "succeeded", again.errors
-    intervals = clean_store.rows("MATCH (:Person)-[r:OWNS]->(:System {id: 'system-system-1'}) "
-                                 "RETURN r.id AS id, r.valid_from AS since, r.valid_to AS until ORDER BY since")
+    intervals = clean_store.rows("MATCH (:Person)-[r:OWNS]->(:System {id: $id}) "
+                                 "RETURN r.id AS id, r.valid_from AS since, r.valid_to AS until ORDER BY since", id=sid(1))
     assert [(i["since"], i["until"]) for i in intervals] == [("2026-01-01", "2026-02-01"), ("2026-03-01", None)]
     assert intervals[0]["id"] != intervals[1]["id"]
     owners = {day: [o["role"] for o in session_client.get(
-        "/api/v1/systems/system-system-1", params={"as_of": day}).json()["owners"]]
+        f"/api/v1/systems/{sid(1)}", params={"as_of": day}).json()["owners"]]
         for day in ("2026-01-15", "2026-02-15", "2026-03-15")}
     assert owners == {"2026-01-15": ["systemeier"], "2026-02-15": [], "2026-03-15": ["systemeier"]}
     changes = session_client.get("/api/v1/history", params={"entity_id": intervals[0]["id"]}).json()["items"]
@@ -163,7 +163,7 @@ def test_old_closed_facts_are_purged_on_purpose_and_the_purge_is_in_the_history(
     rows = [system_row(n, Systemeier="") for n in range(1, 11)]
     harvest(clean_store, tmp_path, [system_row(1)] + rows[1:], observed_at=date(2026, 1, 1))
     harvest(clean_store, tmp_path, rows, observed_at=date(2026, 2, 1))
-    [closed] = clean_store.rows("MATCH ()-[r:OWNS]->(:System {id: 'system-system-1'}) RETURN r.id AS id")
+    [closed] = clean_store.rows("MATCH ()-[r:OWNS]->(:System {id: $id}) RETURN r.id AS id", id=sid(1))
     uri, _ = neo4j_server
     get_settings.cache_clear()
     kept = CliRunner().invoke(cli, ["purge", "--closed-before", "2026-02-01"], env={"NEO4J_URI": uri})
@@ -184,17 +184,16 @@ def test_a_relationship_a_person_removed_is_not_brought_back_but_listed(clean_st
     from datetime import date, timedelta
 
     harvest(clean_store, tmp_path, [system_row(1)], observed_at=date.today() - timedelta(days=30))
-    [owner] = session_client.get("/api/v1/ownerships", params={"resource_id": "system-system-1"}).json()["items"]
+    [owner] = session_client.get("/api/v1/ownerships", params={"resource_id": sid(1)}).json()["items"]
     assert session_client.delete(f"/api/v1/ownerships/{owner['id']}").status_code == 204
     again = harvest(clean_store, tmp_path, [system_row(1)])
     assert again.status == "succeeded" and again.conflicts == 1, again.errors
-    assert session_client.get("/api/v1/systems/system-system-1").json()["owners"] == []
+    assert session_client.get(f"/api/v1/systems/{sid(1)}").json()["owners"] == []
     [conflict] = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": owner["id"]}).json()["items"]
     assert conflict["field"] == "OWNS" and conflict["manual_value"].startswith("removed by")
     # The removed ownership held until yesterday and is kept; no second interval was opened.
-    assert clean_store.rows("MATCH ()-[r:OWNS]->(:System {id: 'system-system-1'}) RETURN r.valid_to AS until"
-                            ) == [{"until": (date.today() - timedelta(days=1)).isoformat()}]
-    yesterday = session_client.get("/api/v1/systems/system-system-1",
+    assert clean_store.rows("MATCH ()-[r:OWNS]->(:System {id: $id}) RETURN r.valid_to AS until", id=sid(1)) == [{"until": (date.today() - timedelta(days=1)).isoformat()}]
+    yesterday = session_client.get(f"/api/v1/systems/{sid(1)}",
                                    params={"as_of": (date.today() - timedelta(days=1)).isoformat()}).json()
     assert [o["role"] for o in yesterday["owners"]] == ["systemeier"]
 
@@ -202,12 +201,12 @@ def test_a_relationship_a_person_removed_is_not_brought_back_but_listed(clean_st
 def test_a_source_naming_another_systemeier_than_a_person_set_is_a_conflict(clean_store, session_client, tmp_path):
     harvest(clean_store, tmp_path, [system_row(2, Systemeier="")])
     kari = create(session_client, "Person", name="Kari Eier")
-    set_by_hand = session_client.post("/api/v1/ownerships", json={"owner_id": kari["id"], "resource_id": "system-system-2",
+    set_by_hand = session_client.post("/api/v1/ownerships", json={"owner_id": kari["id"], "resource_id": sid(2),
                                                                   "role": "systemeier"})
     assert set_by_hand.status_code == 201, set_by_hand.text
     run = harvest(clean_store, tmp_path, [system_row(2)])
     assert run.status == "succeeded" and run.conflicts == 1, run.errors
-    owners = session_client.get("/api/v1/systems/system-system-2").json()["owners"]
+    owners = session_client.get(f"/api/v1/systems/{sid(2)}").json()["owners"]
     assert [(o["id"], o["role"]) for o in owners] == [(kari["id"], "systemeier")]
-    [conflict] = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": "system-system-2"}).json()["items"]
+    [conflict] = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": sid(2)}).json()["items"]
     assert conflict["field"] == "owner:systemeier" and conflict["manual_value"] == kari["id"]
