@@ -61,33 +61,37 @@ def test_two_monthly_access_harvests_answer_who_as_each_month_stood(clean_store,
 
     january = harvest_as_of("2026-01-15")
     assert january.exit_code == 0, january.output
-    # In February Per's own grant is gone, and Kari has left the group that gave her the role.
+    # In February Per's own grant is gone, and Ola Nordmann (u4) has left the group that holds the role.
     february_state = copy.deepcopy(payloads)
     february_state["/v1.0/servicePrincipals/sp1/appRoleAssignedTo"]["value"] = [
         a for a in payloads["/v1.0/servicePrincipals/sp1/appRoleAssignedTo"]["value"] if a["principalId"] != "u3"]
-    february_state["/v1.0/groups/gC/members"]["value"] = [
-        m for m in payloads["/v1.0/groups/gC/members"]["value"] if m["id"] != "u1"]
+    february_state["/v1.0/groups/gA/members"]["value"] = [
+        m for m in payloads["/v1.0/groups/gA/members"]["value"] if m["id"] != "u4"]
     payloads.update(february_state)
     february = harvest_as_of("2026-02-15")
     assert february.exit_code == 0, february.output
     get_settings.cache_clear()
+    upn = {row["id"]: row["upn"] for row in clean_store.rows("MATCH (p:Person) RETURN p.id AS id, p.upn AS upn")}
+    watched = {"per@fylke.no", "ola.nordmann@fylke.no"}
 
     def who(day: str) -> dict[str, str]:
         answer = session_client.get("/api/v1/access/who", params={"resource": system["id"], "as_of": day})
         assert answer.status_code == 200, answer.text
-        return {p["name"]: p["level"] for p in answer.json()["principals"]}
+        return {upn.get(p["id"]): p["level"] for p in answer.json()["principals"] if upn.get(p["id"]) in watched}
 
     assert who("2026-01-10") == {}  # before the first export nobody is known to have had access
-    assert who("2026-01-20") == {"Kari Berg": "write", "Per Lie": "read"}
+    assert who("2026-01-20") == {"ola.nordmann@fylke.no": "write", "per@fylke.no": "read"}
     assert who("2026-02-20") == {}
     assert who("2026-03-01") == {}
     # The two closed facts are kept, each with its interval.
     closed = clean_store.rows("MATCH (a)-[r:HAS_ACCESS|MEMBER_OF]->(b) WHERE r.closed IS NOT NULL "
-                              "RETURN a.name AS source, type(r) AS type, b.name AS target, r.valid_from AS since, "
+                              "RETURN a.upn AS source, type(r) AS type, b.name AS target, r.valid_from AS since, "
                               "r.valid_to AS until ORDER BY type")
     assert closed == [
-        {"source": "Per Lie", "type": "HAS_ACCESS", "target": "Visma InSchool", "since": "2026-01-15", "until": "2026-02-15"},
-        {"source": "Kari Berg", "type": "MEMBER_OF", "target": "Lærere Fjordvik", "since": "2026-01-15", "until": "2026-02-15"}]
+        {"source": "per@fylke.no", "type": "HAS_ACCESS", "target": "Visma InSchool", "since": "2026-01-15",
+         "until": "2026-02-15"},
+        {"source": "ola.nordmann@fylke.no", "type": "MEMBER_OF", "target": "Alle lærere", "since": "2026-01-15",
+         "until": "2026-02-15"}]
     # An older export after a newer one is refused, and changes nothing.
     before = clean_store.rows("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
     late = harvest_as_of("2026-01-01")
