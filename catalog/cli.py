@@ -147,9 +147,16 @@ def harvest(
         if run.status == "needs-confirmation":
             console.print(f"[yellow]held:[/yellow] {run.would_delete} fact(s) would go, more than the source's "
                           "limit; nothing was deleted. Rerun with --allow-mass-delete to confirm.")
+        if run.would_hold:
+            console.print(f"[yellow]the real run would be held:[/yellow] {run.would_delete} fact(s) would go, "
+                          "more than the source's limit.")
         for error in run.errors[:20]:
             console.print(f"[red]•[/red] {error}")
-    if any(run.status in ("failed", "needs-confirmation") for run in runs):
+        for warning in run.warnings[:20]:
+            console.print(f"[yellow]•[/yellow] {warning}")
+        if len(run.warnings) > 20:
+            console.print(f"… {len(run.warnings) - 20} more warning(s); the run's page lists them")
+    if any(run.status in ("failed", "needs-confirmation") or run.would_hold for run in runs):
         raise typer.Exit(2)
 
 

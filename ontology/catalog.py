@@ -200,6 +200,11 @@ GROUP = NodeType(
 ROLE = NodeType(
     "Role", "roles", "role",
     "A role that carries access, such as an application role in a system.",
+    props=(
+        Prop("fills", choices=OWNERSHIP_ROLES,
+             description="The ownership role a title stands for until a person is named, such as "
+                         "'Kommunalsjef oppvekst' as systemeier in an inventory."),
+    ),
     refs=(
         Ref("system", "DEFINED_IN", ("System",), reverse="roles", description="System defining the role."),
     ),
@@ -478,6 +483,9 @@ HARVEST_RUN = NodeType(
         Prop("conflicts", "int", description="Values where the source disagrees with a manual edit."),
         Prop("errors", "list", description="What went wrong: row numbers and reasons, or the failure."),
         Prop("notes", "list", description="What a person should look at, such as applications mapped to no system."),
+        Prop("warnings", "list",
+             description="Rows kept with a value left out: row, column, value and the allowed values."),
+        Prop("would_hold", "bool", description="A dry run whose real run would be held for confirmation."),
     ),
     nb="Innhøstingskjøring",
     rdf_class="prov:Activity",

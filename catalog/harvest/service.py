@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from catalog.harvest.names import keep_known_names
 from catalog.harvest.sources import SourceSettings
 from catalog.store import harvest as harvest_store
 from catalog.store import history
@@ -61,6 +62,8 @@ class HarvestRun(BaseModel):
     conflicts: int = 0
     errors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    would_hold: bool = False
     diff: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
@@ -91,13 +94,15 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         if harvest.errors and source.on_error == "fail":
             raise HarvestFailed(f"{len(harvest.errors)} malformed row(s) and on_error is 'fail'")
         progress("resolve")
-        resolve_identities(store, harvest)
+        resolve_with_references(store, harvest)
+        run.warnings = _kept([str(w) for w in harvest.warnings])
+        run.notes = [*run.notes, *keep_known_names(store, source.id, harvest)]
         if dry_run:
-            _compare(store, run, harvest)
+            _compare(store, source, run, harvest)
         else:
             load(store, run, harvest, progress=progress)
             progress("cleanup")
-            _cleanup(store, source, run, allow_mass_delete)
+            _cleanup(store, source, run, harvest, allow_mass_delete)
     except Exception as error:  # any failure ends the run as failed and deletes nothing
         _failed(run, error)
     else:
@@ -140,8 +145,16 @@ def validate(run: HarvestRun, harvest: Harvest) -> None:
     """Drops what breaks the ontology and notes it on the run with the connector's own row errors."""
     harvest.errors += _drop_invalid(harvest)
     run.rows_skipped = len(harvest.errors)
-    run.notes = harvest.notes[:MAX_ERRORS_KEPT]
-    run.errors = [str(e) for e in harvest.errors[:MAX_ERRORS_KEPT]]
+    run.notes = _kept(harvest.notes)
+    run.errors = _kept([str(e) for e in harvest.errors])
+    run.warnings = _kept([str(w) for w in harvest.warnings])
+
+
+def _kept(messages: list[str]) -> list[str]:
+    """The first MAX_ERRORS_KEPT messages, and how many more there were."""
+    if len(messages) <= MAX_ERRORS_KEPT:
+        return messages
+    return [*messages[:MAX_ERRORS_KEPT], f"… and {len(messages) - MAX_ERRORS_KEPT} more"]
 
 
 def _failed(run: HarvestRun, error: Exception) -> None:
@@ -251,13 +264,13 @@ def _reason(error: ValidationError | ValueError) -> str:
     return str(error)
 
 
-def resolve_identities(store: Store, harvest: Harvest) -> None:
+def resolve_identities(store: Store, harvest: Harvest) -> dict[str, str]:
     """Give records the id of the node they already are, by the ontology's matching rules; then
     rewrite edges (and dataset ids made from a system's id) to follow. A record is matched by the
     strongest rule that finds a node, its own id included: a person whose directory id is known
     is never moved to another node because a weaker rule (an e-mail) names that one. Two records
     that land on one node must not differ in what identifies them (two people with their own
-    UPNs are never merged); the run is refused, naming both."""
+    UPNs are never merged); the run is refused, naming both. Returns old id -> new id."""
     renamed: dict[str, str] = {}
     settled: set[str] = set()
     by_label: dict[str, list[NodeRecord]] = defaultdict(list)
@@ -284,7 +297,8 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
             if dot and system in renamed:
                 renamed[record.id] = f"{renamed[system]}.{rest}"
     if not renamed:
-        return
+        return renamed
+    harvest.keep = {renamed.get(node_id, node_id) for node_id in harvest.keep}
     merged: dict[tuple[str, str], NodeRecord] = {}
     for record in harvest.nodes:
         key = (record.label, renamed.get(record.id, record.id))
@@ -298,6 +312,32 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
         rels[moved.id] = _agreeing(rels.get(moved.id), moved, f"two {r.type} records resolve to one edge "
                                                                f"from '{moved.source_id}' to '{moved.target_id}'", ())
     harvest.rels = list(rels.values())
+    return renamed
+
+
+def resolve_with_references(store: Store, harvest: Harvest) -> None:
+    """Resolve identities, then settle the references: a referenced node is linked, never
+    written. Where neither the catalog nor the harvest has it, its links go (with an integration
+    that only led there), the reference's warning is given, and the row it came from keeps its
+    facts for this run."""
+    described = {r.id for r in harvest.nodes} - {ref.target for ref in harvest.references}
+    renamed = resolve_identities(store, harvest)
+    if not harvest.references:
+        return
+    described = {renamed.get(node_id, node_id) for node_id in described}
+    targets = {renamed.get(ref.target, ref.target) for ref in harvest.references}
+    referenced_only = targets - described
+    missing = referenced_only - set(harvest_store.existing(store, sorted(referenced_only)))
+    labels = {record.id: record.label for record in harvest.nodes}
+    beside = {rel.source_id if rel.target_id in missing else rel.target_id for rel in harvest.rels
+              if rel.source_id in missing or rel.target_id in missing}
+    dropped = missing | {node_id for node_id in beside if labels.get(node_id) == "Integration"}
+    harvest.nodes = [r for r in harvest.nodes if r.id not in dropped and r.id not in referenced_only]
+    harvest.rels = [r for r in harvest.rels if r.source_id not in dropped and r.target_id not in dropped]
+    for ref in harvest.references:
+        if renamed.get(ref.target, ref.target) in missing:
+            harvest.warnings.append(ref.warning)
+            harvest.keep.add(renamed.get(ref.row_node, ref.row_node))
 
 
 def _match_value(label: str, prop: str, record: NodeRecord) -> Any:
@@ -319,7 +359,7 @@ def _grouped(harvest: Harvest) -> tuple[dict[str, list[NodeRecord]], dict[str, l
     return nodes, rels
 
 
-def _compare(store: Store, run: HarvestRun, harvest: Harvest) -> None:
+def _compare(store: Store, source: SourceSettings, run: HarvestRun, harvest: Harvest) -> None:
     """A dry run: what a load and cleanup would do, counted against the store; nothing written."""
     nodes, rels = _grouped(harvest)
     diff: dict[str, dict[str, int]] = {}
@@ -327,14 +367,18 @@ def _compare(store: Store, run: HarvestRun, harvest: Harvest) -> None:
         diff[label] = harvest_store.diff_nodes(store, label, records)
     for rel_type, records in rels.items():
         diff[rel_type] = harvest_store.diff_rels(store, rel_type, records)
-    keep = [r.id for r in harvest.nodes] + [r.id for r in harvest.rels]
-    for fact_type, counts in harvest_store.claimed(store, run.source, keep_ids=keep).items():
+    keep = [r.id for r in harvest.nodes] + [r.id for r in harvest.rels] + harvest_store.row_facts(store, sorted(harvest.keep))
+    claims = harvest_store.claimed(store, run.source, keep_ids=keep)
+    for fact_type, counts in claims.items():
         diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
     for counts in diff.values():
         counts.setdefault("would_delete", 0)
-    run.created, run.updated, run.unchanged, run.would_delete = (
-        sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged", "would_delete"))
+    run.created, run.updated, run.unchanged = (
+        sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged"))
     run.diff = diff
+    run.would_hold = _held(source, run, claims)
+    if run.would_hold:
+        run.notes = [*run.notes, f"the real run would be held: {_hold_reason(source, run, claims)}"]
 
 
 def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None = None,
@@ -361,13 +405,27 @@ def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None =
         run.errors = [*run.errors, f"{skipped} relationship(s) named a node that does not exist"]
 
 
-def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, allow_mass_delete: bool) -> None:
-    claims = harvest_store.claimed(store, source.id, run_id=run.id)
+def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, harvest: Harvest, allow_mass_delete: bool) -> None:
+    keep = harvest_store.row_facts(store, sorted(harvest.keep))
+    claims = harvest_store.claimed(store, source.id, run_id=run.id, keep_ids=keep)
     for fact_type, counts in claims.items():
         run.diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
+    if _held(source, run, claims) and not allow_mass_delete:
+        run.status = "needs-confirmation"
+        run.notes = [*run.notes, f"held: {_hold_reason(source, run, claims)}"]
+        return
+    run.deleted = harvest_store.remove_stale(store, source.id, run.id, keep)
+
+
+def _held(source: SourceSettings, run: HarvestRun, claims: dict[str, dict[str, int]]) -> bool:
+    """Sets the run's would_delete; true when that is more of the source's facts than it may
+    remove without confirmation."""
     total = sum(c["total"] for c in claims.values())
     run.would_delete = sum(c["gone"] for c in claims.values())
-    if total and run.would_delete / total > source.max_delete_share and not allow_mass_delete:
-        run.status = "needs-confirmation"
-        return
-    run.deleted = harvest_store.remove_stale(store, source.id, run.id)
+    return bool(total) and run.would_delete / total > source.max_delete_share
+
+
+def _hold_reason(source: SourceSettings, run: HarvestRun, claims: dict[str, dict[str, int]]) -> str:
+    total = sum(c["total"] for c in claims.values())
+    return (f"{run.would_delete} of the source's {total} facts are no longer in it, more than its limit of "
+            f"{source.max_delete_share:.0%}; confirm the cleanup to remove them")

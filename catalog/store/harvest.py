@@ -51,10 +51,26 @@ def diff_rels(store: Store, rel_type: str, records: list[RelRecord]) -> dict[str
         "sum(CASE WHEN x IS NOT NULL AND size(changed) = 0 THEN 1 ELSE 0 END) AS unchanged", rows=rows)[0]
 
 
+def row_facts(store: Store, node_ids: list[str]) -> list[str]:
+    """The ids of the facts that hang off these nodes: the nodes, every edge touching them, and
+    what they reach in two steps outward (a system's datasets and their formats, its integrations
+    and their targets). A run keeps these when the row that gave the node had a problem."""
+    if not node_ids:
+        return []
+    rows = store.rows(
+        f"MATCH (k:{ENTITY}) WHERE k.id IN $ids "
+        "OPTIONAL MATCH (k)-[near]-() "
+        "OPTIONAL MATCH (k)-[step]->(x)-[far]->(y) "
+        "WITH collect(DISTINCT k.id) + collect(DISTINCT near.id) + collect(DISTINCT step.id) "
+        "  + collect(DISTINCT x.id) + collect(DISTINCT far.id) + collect(DISTINCT y.id) AS ids "
+        "UNWIND ids AS id RETURN DISTINCT id", ids=node_ids)
+    return [row["id"] for row in rows if row["id"]]
+
+
 def claimed(store: Store, source: str, run_id: str | None = None, keep_ids: list[str] | None = None) -> dict[str, dict[str, int]]:
     """Per type, how many facts this source has, and how many it no longer has: not seen in
-    `run_id` (after a run) or not among `keep_ids` (for a dry run)."""
-    gone = "NOT $mark IN x.seen" if run_id else "NOT x.id IN $keep"
+    `run_id` (after a run, apart from `keep_ids`) or not among `keep_ids` (for a dry run)."""
+    gone = "NOT $mark IN x.seen AND NOT x.id IN $keep" if run_id else "NOT x.id IN $keep"
     params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "keep": keep_ids or []}
     nodes = store.rows(
         f"MATCH (x:{ENTITY}) WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) "
@@ -65,17 +81,18 @@ def claimed(store: Store, source: str, run_id: str | None = None, keep_ids: list
     return {row["type"]: {"total": row["total"], "gone": row["gone"]} for row in nodes + edges}
 
 
-def remove_stale(store: Store, source: str, run_id: str) -> int:
-    """Withdraw this source's claim on every fact the run did not see, a page at a time; delete
-    the facts no other source and no person still holds. Returns how many were deleted."""
-    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE}
+def remove_stale(store: Store, source: str, run_id: str, keep_ids: list[str] | None = None) -> int:
+    """Withdraw this source's claim on every fact the run did not see (apart from `keep_ids`), a
+    page at a time; delete the facts no other source and no person still holds. Returns how many
+    were deleted."""
+    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE, "keep": keep_ids or []}
     deleted = 0
     for pattern, delete in (("()-[x]->()", "DELETE x"), (f"(x:{ENTITY})", "DETACH DELETE x")):
         guard = "" if delete == "DELETE x" else " AND NOT EXISTS { MATCH (x)-[r]-() WHERE r.source = 'manual' }"
         while True:
             row = store.execute(
                 f"MATCH {pattern} WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) AND NOT $mark IN x.seen "
-                "WITH x LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
+                "AND NOT x.id IN $keep WITH x LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
                 f"WITH x, size(x.seen) = 0 AND NOT ({_KEEP}){guard} AS orphan "
                 f"CALL {{ WITH x, orphan WITH x WHERE orphan {delete} RETURN count(*) AS removed }} "
                 "RETURN count(x) AS withdrawn, sum(removed) AS removed", **params)[0]
@@ -152,3 +169,15 @@ def take_source_value(store: Store, conflict: dict[str, Any], value: Any, actor:
         tx.run("MATCH (c:Conflict {id: $id}) DELETE c", id=conflict["id"])
 
     store.write(work)
+
+
+def known_names(store: Store, label: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Id -> name, aliases and the source that created the node, for the nodes that exist."""
+    rows = store.rows(f"MATCH (n:{label}) WHERE n.id IN $ids "
+                      "RETURN n.id AS id, n.name AS name, n.aliases AS aliases, n.source AS source", ids=ids)
+    return {row["id"]: {k: row[k] for k in ("name", "aliases", "source")} for row in rows}
+
+
+def existing(store: Store, ids: list[str]) -> list[str]:
+    """Those of the ids that are nodes of the catalog."""
+    return [row["id"] for row in store.rows(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids RETURN n.id AS id", ids=ids)]
