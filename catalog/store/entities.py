@@ -278,7 +278,10 @@ def _check_move(tx: ManagedTransaction, label: str, before: dict[str, Any], refs
 
 
 def _current(tx: ManagedTransaction, label: str, entity_id: str, expected_version: int | None) -> dict[str, Any]:
-    record = tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN n {{.*}} AS n", id=entity_id).single()
+    # The SET takes the node's write lock before the version is read, so of two writers holding
+    # the same ETag the second reads the first one's version and is refused: no lost update.
+    record = tx.run(f"MATCH (n:{label} {{id: $id}}) SET n._lock = true REMOVE n._lock RETURN n {{.*}} AS n",
+                    id=entity_id).single()
     if record is None:
         raise NotFound(f"No {label} with id '{entity_id}'.")
     if expected_version is not None and record["n"].get("version") != expected_version:
