@@ -42,8 +42,10 @@ _WORDS: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
     catalog.GROUP_KINDS: {
         "security": ("Sikkerhetsgruppe",), "microsoft-365": ("Microsoft 365-gruppe", "Teams-gruppe"),
         "distribution": ("Distribusjonsliste", "E-postliste"), "ldap": ("LDAP-gruppe",),
-        "dynamic": ("Dynamisk gruppe", "Dynamisk"),
+        "dynamic": ("Dynamisk gruppe", "Dynamisk"), "all-users": ("Alle brukere", "Alle ansatte"),
     },
+    catalog.NOTIFY_MODES: {"immediate": ("Straks", "Med en gang"), "daily-digest": ("Daglig oppsummering", "Daglig")},
+    catalog.GRANT_EXPANSIONS: {"direct": ("Direkte",), "transitive": ("Arvet", "Gjennom gruppe", "Indirekte")},
     catalog.SERVICE_ACCOUNT_KINDS: {
         "fint-client": ("FINT-klient",), "app-registration": ("Appregistrering", "App-registrering"),
         "technical-user": ("Teknisk bruker", "Tjenestebruker"),
