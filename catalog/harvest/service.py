@@ -10,6 +10,7 @@ import logging
 import os
 import uuid
 from collections import defaultdict
+from datetime import date
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -53,10 +54,12 @@ class HarvestRun(BaseModel):
     dry_run: bool = False
     started: str = Field(default_factory=now_iso)
     finished: str | None = None
+    observed_at: str = Field(default_factory=lambda: date.today().isoformat())
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    closed: int = 0
     would_delete: int = 0
     rows_skipped: int = 0
     conflicts: int = 0
@@ -82,12 +85,17 @@ def connector_for(name: str) -> Connector:
 
 def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run: bool = False,
                allow_mass_delete: bool = False, progress: Progress = lambda stage: None,
-               run_id: str | None = None) -> HarvestRun:
+               run_id: str | None = None, observed_at: date | None = None) -> HarvestRun:
     """Run one source end to end: fetch and transform, validate, resolve identities, load (or
-    compare, for a dry run), record, clean up."""
+    compare, for a dry run), record, clean up. `observed_at`: the day the source stood as it is
+    read (an old export's date, for a backfill); facts start and close on that day."""
     run = HarvestRun(id=run_id or new_run_id(), source=source.id, connector=source.connector, dry_run=dry_run)
+    if observed_at is not None:
+        run.observed_at = observed_at.isoformat()
     harvest_store.save_run(store, run.record())
     try:
+        if not dry_run:
+            _in_date_order(store, run)
         harvest = _fetch(source, base_dir, progress)
         validate(run, harvest)
         deduplicate(harvest)
@@ -100,9 +108,10 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
         if dry_run:
             _compare(store, source, run, harvest)
         else:
+            held_before = harvest_store.claimed(store, run.source, keep_ids=[])
             load(store, run, harvest, progress=progress)
             progress("cleanup")
-            _cleanup(store, source, run, harvest, allow_mass_delete)
+            _cleanup(store, source, run, harvest, allow_mass_delete, held_before)
     except Exception as error:  # any failure ends the run as failed and deletes nothing
         _failed(run, error)
     else:
@@ -129,6 +138,15 @@ def receive_events(store: Store, source: SourceSettings, events: list[Any], run_
     connector = connector_for(source.connector)
     harvest = connector.transform(events, connector.Config.model_validate(source.settings))
     return receive(store, source, harvest, run_id)
+
+
+def _in_date_order(store: Store, run: HarvestRun) -> None:
+    """A source's runs are applied in the order of the days they observed: an older one would
+    close and open facts behind the back of those already applied."""
+    latest = harvest_store.latest_observed(store, run.source)
+    if latest is not None and run.observed_at < latest:
+        raise HarvestFailed(f"source '{run.source}' has a run applied as of {latest}; a run observed at "
+                            f"{run.observed_at} is older and is refused: apply a source's runs in date order")
 
 
 def _fetch(source: SourceSettings, base_dir: Path, progress: Progress) -> Harvest:
@@ -376,18 +394,21 @@ def _compare(store: Store, source: SourceSettings, run: HarvestRun, harvest: Har
     run.created, run.updated, run.unchanged = (
         sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged"))
     run.diff = diff
-    run.would_hold = _held(source, run, claims)
+    # Nothing is loaded in a dry run: what the source holds now is what it held before.
+    total = sum(c["total"] for c in claims.values())
+    run.would_hold = _held(source, run, claims, total)
     if run.would_hold:
-        run.notes = [*run.notes, f"the real run would be held: {_hold_reason(source, run, claims)}"]
+        run.notes = [*run.notes, f"the real run would be held: {_hold_reason(source, run, total)}"]
 
 
 def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None = None,
          progress: Progress = lambda stage: None) -> None:
     """Load a harvest's records in batches; counts in total and per type, and conflicts, go on the run."""
+    skip, conflicts = harvest_store.overruled(store, harvest.rels)
+    harvest.rels = [r for r in harvest.rels if r.id not in skip]
     nodes, rels = _grouped(harvest)
-    conflicts: list[dict] = []
     skipped = 0
-    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id}
+    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id, "day": run.observed_at}
     for fact_type, records in [*nodes.items(), *rels.items()]:
         progress(f"load {fact_type}")
         loader = load_nodes if fact_type in nodes else load_rels
@@ -405,27 +426,30 @@ def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None =
         run.errors = [*run.errors, f"{skipped} relationship(s) named a node that does not exist"]
 
 
-def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, harvest: Harvest, allow_mass_delete: bool) -> None:
+def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, harvest: Harvest, allow_mass_delete: bool,
+             held_before: dict[str, dict[str, int]]) -> None:
+    """Close what the source no longer has, unless that is more than its share of what it held
+    before the run (the run's new facts do not dilute the share) and nobody confirmed it."""
     keep = harvest_store.row_facts(store, sorted(harvest.keep))
     claims = harvest_store.claimed(store, source.id, run_id=run.id, keep_ids=keep)
     for fact_type, counts in claims.items():
         run.diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
-    if _held(source, run, claims) and not allow_mass_delete:
+    total = sum(c["total"] for c in held_before.values())
+    if _held(source, run, claims, total) and not allow_mass_delete:
         run.status = "needs-confirmation"
-        run.notes = [*run.notes, f"held: {_hold_reason(source, run, claims)}"]
+        run.notes = [*run.notes, f"held: {_hold_reason(source, run, total)}"]
         return
-    run.deleted = harvest_store.remove_stale(store, source.id, run.id, keep)
+    outcome = harvest_store.close_stale(store, source.id, run.id, run.observed_at, keep)
+    run.closed, run.deleted = outcome["closed"], outcome["deleted"]
 
 
-def _held(source: SourceSettings, run: HarvestRun, claims: dict[str, dict[str, int]]) -> bool:
-    """Sets the run's would_delete; true when that is more of the source's facts than it may
-    remove without confirmation."""
-    total = sum(c["total"] for c in claims.values())
+def _held(source: SourceSettings, run: HarvestRun, claims: dict[str, dict[str, int]], total: int) -> bool:
+    """Sets the run's would_delete; true when that is more of the `total` facts the source held
+    before the run than it may remove without confirmation."""
     run.would_delete = sum(c["gone"] for c in claims.values())
     return bool(total) and run.would_delete / total > source.max_delete_share
 
 
-def _hold_reason(source: SourceSettings, run: HarvestRun, claims: dict[str, dict[str, int]]) -> str:
-    total = sum(c["total"] for c in claims.values())
+def _hold_reason(source: SourceSettings, run: HarvestRun, total: int) -> str:
     return (f"{run.would_delete} of the source's {total} facts are no longer in it, more than its limit of "
             f"{source.max_delete_share:.0%}; confirm the cleanup to remove them")

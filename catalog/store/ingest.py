@@ -7,11 +7,12 @@ apart from last_seen.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from catalog.store.cypher import label_test
 from catalog.store.driver import Store
@@ -35,7 +36,7 @@ WITH x, row, created,
           AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] END AS changed,
      CASE WHEN created OR size(manual) = 0 THEN [] ELSE [k IN keys(row.props) WHERE k IN manual
           AND row.props[k] IS NOT NULL AND (x[k] IS NULL OR x[k] <> row.props[k])
-          | {entity_id: x.id, field: k, manual_value: toString(x[k]), source_value: toString(row.props[k])}] END AS conflicts
+          | {entity_id: x.id, field: k, manual_value: x[k], source_value: row.props[k]}] END AS conflicts
 FOREACH (k IN changed | SET x[k] = row.props[k])
 SET x.last_seen = $now, x.run_id = $run_id,
     x.seen = [s IN coalesce(x.seen, []) WHERE NOT s STARTS WITH $source + '|'] + ($source + '|' + $run_id),
@@ -55,11 +56,18 @@ def label_props(label: str, props: dict) -> dict:
 
 @cache
 def node_statement(label: str) -> str:
-    ONTOLOGY.node(label)  # only ontology labels reach the query text
+    node = ONTOLOGY.node(label)  # only ontology labels reach the query text
+    dated = any(p.name == "valid_from" for p in node.props)
     return f"""
 UNWIND $rows AS row
 MERGE (x:{label} {{id: row.id}})
-ON CREATE SET x:{ENTITY}, x.first_seen = $now, x.version = 0, x.source = $source
+ON CREATE SET x:{ENTITY}, x.first_seen = $now, x.version = 0, x.source = $source{
+    ", x.valid_from = coalesce(row.props.valid_from, $day)" if dated else ""}
+// A node a run closed and a later run sees again is open again.
+WITH x, row, x.closed IS NOT NULL AS reopened
+SET x.valid_to = CASE WHEN reopened AND x.valid_to = x.closed THEN null ELSE x.valid_to END, x.closed = null,
+    x.version = x.version + CASE WHEN reopened THEN 1 ELSE 0 END
+WITH x, row
 {_STAMP}"""
 
 
@@ -67,14 +75,37 @@ ON CREATE SET x:{ENTITY}, x.first_seen = $now, x.version = 0, x.source = $source
 def rel_statement(rel_type: str) -> str:
     rel = ONTOLOGY.rel(rel_type)
     key = ", ".join(f"{name}: row.props.{name}" for name in rel.key)
+    pattern = f"(a)-[x:{rel.type}{f' {{{key}}}' if key else ''}]->(b)"
     # The hints keep both look-ups index seeks: planned on a nearly empty graph, Neo4j chose to
     # scan the whole id index for every row (quadratic; found on a fresh database).
-    return f"""
+    ends = f"""
 UNWIND $rows AS row
 MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) WHERE {label_test('a', rel.sources)}
-MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}
-MERGE (a)-[x:{rel.type}{f' {{{key}}}' if key else ''}]->(b)
+MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}"""
+    if not rel.temporal:
+        return f"""{ends}
+MERGE {pattern}
 ON CREATE SET x.id = row.id, x.first_seen = $now, x.version = 0, x.source = $source
+{_STAMP}"""
+    # A pair holds one interval after another. The source's fact is the pair's current interval:
+    # one no run has closed (a person's interval only while it has not ended). Otherwise the
+    # fact (re)starts as a new interval, under the fact's id while that is free.
+    return f"""{ends}
+OPTIONAL MATCH {pattern.replace('[x:', '[current:')}
+WHERE current.closed IS NULL AND (current.source <> 'manual' OR current.valid_to IS NULL OR $day IS NULL
+      OR current.valid_to >= $day)
+WITH a, b, row, current ORDER BY current.valid_from DESC
+WITH a, b, row, head(collect(current)) AS current
+CALL {{
+  WITH current WITH current WHERE current IS NOT NULL RETURN current AS x
+  UNION
+  WITH a, b, row, current WITH a, b, row WHERE current IS NULL
+  CREATE {pattern}
+  SET x.id = CASE WHEN EXISTS {{ MATCH (a)-[taken:{rel.type} {{id: row.id}}]->(b) }}
+                  THEN row.id + '-' + left(replace(randomUUID(), '-', ''), 12) ELSE row.id END,
+      x.first_seen = $now, x.version = 0, x.source = $source, x.valid_from = coalesce(row.props.valid_from, $day)
+  RETURN x
+}}
 {_STAMP}"""
 
 
@@ -98,6 +129,13 @@ def batches(rows: Iterable[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]
         yield batch
 
 
+def _text(value: Any) -> str | None:
+    """A conflict's value as text, whatever its kind: lists (keywords, themes, aliases) as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _load(store: Store, statement: str, rows: Iterable[dict], params: dict) -> LoadCounts:
     counts = LoadCounts()
     for batch in batches(rows):
@@ -105,20 +143,24 @@ def _load(store: Store, statement: str, rows: Iterable[dict], params: dict) -> L
         counts.written += result["written"]
         counts.created += result["created"] or 0
         counts.updated += result["updated"] or 0
-        counts.conflicts += result["conflicts"]
+        counts.conflicts += [{**c, "manual_value": _text(c["manual_value"]), "source_value": _text(c["source_value"])}
+                             for c in result["conflicts"]]
         counts.skipped += len(batch) - result["written"]
     return counts
 
 
 def load_nodes(store: Store, label: str, records: Iterable[NodeRecord], *, source: str,
-               actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
+               actor: str, run_id: str | None = None, now: str | None = None, day: str | None = None) -> LoadCounts:
+    """`day`: the date a harvest run observed the source; facts it starts hold from then."""
     rows = ({"id": r.id, "props": label_props(label, r.props)} for r in records)
-    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
+    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
     return _load(store, node_statement(label), rows, params)
 
 
 def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, source: str,
-              actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
-    rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in records)
-    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
+              actor: str, run_id: str | None = None, now: str | None = None, day: str | None = None) -> LoadCounts:
+    # One row per fact: a repeated row would start a second interval of a temporal fact.
+    unique = {r.id: r for r in records}.values()
+    rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in unique)
+    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
     return _load(store, rel_statement(rel_type), rows, params)
