@@ -16,7 +16,7 @@ from neo4j import ManagedTransaction
 from catalog.errors import (AlreadyExists, Forbidden, HasDependants, InvalidInput, InvalidReference, NotFound,
                             PreconditionFailed)
 from catalog.store.cypher import label_test, ref_pattern, summary, type_of
-from catalog.store import history, security
+from catalog.store import flows, history, security
 from catalog.store.driver import Store
 from catalog.store.ingest import now_iso
 from catalog.store.schema import ENTITY
@@ -195,6 +195,8 @@ def create_entity(store: Store, label: str, data: dict[str, Any], actor: str) ->
             manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
+        if label in flows.LABELS:
+            flows.refresh(tx, [entity_id])
         created = _get(tx, label, entity_id)
         history.record(tx, "create", entity_id, label, actor, None, _record_of(created, node))
         return created
@@ -246,6 +248,8 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
             id=entity_id, props=props, actor=actor, now=now, manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
+        if label in flows.LABELS:
+            flows.refresh(tx, [entity_id])
         updated = _get(tx, label, entity_id)
         history.record(tx, "update", entity_id, label, actor, before, _record_of(updated, node))
         return updated
@@ -314,6 +318,7 @@ def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, ac
             gone_node = ONTOLOGY.node(gone["type"])
             history.record(tx, "delete", gone["id"], gone["type"], actor, _record_of(_get(tx, gone["type"], gone["id"]), gone_node), None)
         tx.run(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids DETACH DELETE n", ids=[entity_id, *dependants])
+        flows.refresh(tx, [entity_id, *dependants])
         return list(dependants.values())
 
     return store.write(work)
@@ -340,9 +345,3 @@ def people_who_own(store: Store, limit: int) -> list[dict[str, Any]]:
     rows = store.rows("MATCH (p:Person)-[:OWNS]->(n) RETURN p {.id, .name, .job_title} AS person, count(DISTINCT n) AS owned "
                       "ORDER BY owned DESC, person.name LIMIT $limit", limit=limit)
     return [{**row["person"], "owned": row["owned"]} for row in rows]
-
-
-def values_of(store: Store, ids: list[str], prop: str) -> dict[str, Any]:
-    """One property of many nodes, by id (such as the mechanism of the integrations in a picture)."""
-    rows = store.rows(f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN id, n[$prop] AS value", ids=ids, prop=prop)
-    return {row["id"]: row["value"] for row in rows if row["value"] is not None}

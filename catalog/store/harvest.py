@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.store import history
+from catalog.store import flows, history
 from catalog.store.cypher import type_of
 from catalog.store.driver import Store
 from catalog.store.ingest import label_props, now_iso
@@ -67,18 +67,30 @@ def claimed(store: Store, source: str, run_id: str | None = None, keep_ids: list
 
 def remove_stale(store: Store, source: str, run_id: str) -> int:
     """Withdraw this source's claim on every fact the run did not see, a page at a time; delete
-    the facts no other source and no person still holds. Returns how many were deleted."""
-    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE}
+    the facts no other source and no person still holds. Returns how many were deleted. Each page
+    redraws the flow edges of what it deleted in its own transaction."""
+    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE,
+              "base": sorted(flows.FLOWS.base_types)}
     deleted = 0
-    for pattern, delete in (("()-[x]->()", "DELETE x"), (f"(x:{ENTITY})", "DETACH DELETE x")):
+    for pattern, delete in (("(a)-[x]->(b)", "DELETE x"), (f"(x:{ENTITY})", "DETACH DELETE x")):
         guard = "" if delete == "DELETE x" else " AND NOT EXISTS { MATCH (x)-[r]-() WHERE r.source = 'manual' }"
+        # A base relationship's flow edges are redrawn from one of its ends, a node's from itself.
+        touched = "CASE WHEN type(x) IN $base THEN a.id END" if delete == "DELETE x" else "x.id"
+        statement = (
+            f"MATCH {pattern} WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) AND NOT $mark IN x.seen "
+            "WITH * LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
+            f"WITH *, size(x.seen) = 0 AND NOT ({_KEEP}){guard} AS orphan "
+            f"WITH *, CASE WHEN orphan THEN {touched} END AS touched "
+            f"CALL {{ WITH x, orphan WITH x WHERE orphan {delete} RETURN count(*) AS removed }} "
+            "RETURN count(x) AS withdrawn, sum(removed) AS removed, collect(touched) AS touched")
+
+        def page(tx) -> dict[str, Any]:
+            row = tx.run(statement, params).single()
+            flows.refresh(tx, row["touched"])
+            return row.data()
+
         while True:
-            row = store.execute(
-                f"MATCH {pattern} WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) AND NOT $mark IN x.seen "
-                "WITH x LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
-                f"WITH x, size(x.seen) = 0 AND NOT ({_KEEP}){guard} AS orphan "
-                f"CALL {{ WITH x, orphan WITH x WHERE orphan {delete} RETURN count(*) AS removed }} "
-                "RETURN count(x) AS withdrawn, sum(removed) AS removed", **params)[0]
+            row = store.write(page)
             deleted += row["removed"] or 0
             if row["withdrawn"] < CLEANUP_PAGE:
                 break
@@ -147,6 +159,8 @@ def take_source_value(store: Store, conflict: dict[str, Any], value: Any, actor:
                "x.last_modified_by = $actor, "
                "x.manual_fields = [f IN coalesce(x.manual_fields, []) WHERE f <> $field]",
                id=conflict["entity_id"], props={field: value}, actor=actor, field=field)
+        if found["type"] in flows.LABELS:
+            flows.refresh(tx, [conflict["entity_id"]])
         history.record(tx, "update", conflict["entity_id"], found["type"], actor,
                        {field: found["x"].get(field)}, {field: value})
         tx.run("MATCH (c:Conflict {id: $id}) DELETE c", id=conflict["id"])

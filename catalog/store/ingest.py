@@ -13,6 +13,7 @@ from functools import cache
 from itertools import islice
 from typing import Iterable, Iterator
 
+from catalog.store import flows
 from catalog.store.cypher import label_test
 from catalog.store.driver import Store
 from catalog.store.schema import ENTITY
@@ -53,14 +54,25 @@ def label_props(label: str, props: dict) -> dict:
     return {**props, **{p.name: p.derive(props) for p in node.props if p.derive is not None}}
 
 
+def _touched(expression: str | None, new_rel: bool = False) -> str:
+    """The ids whose flow edges the batch changed, to be drawn again, and the relationships it
+    created, whose flow edges are only added (a created node has none yet)."""
+    if expression is None:
+        return ", [] AS touched, [] AS new"
+    new = "collect(CASE WHEN created THEN x.id END)" if new_rel else "[]"
+    return f", collect(CASE WHEN size(changed) > 0 THEN {expression} END) AS touched, {new} AS new"
+
+
 @cache
 def node_statement(label: str) -> str:
     ONTOLOGY.node(label)  # only ontology labels reach the query text
+    # Flow edges copy the properties of the node they pass through (an integration's kind).
+    touched = "x.id" if label in flows.FLOWS.via_labels else None
     return f"""
 UNWIND $rows AS row
 MERGE (x:{label} {{id: row.id}})
 ON CREATE SET x:{ENTITY}, x.first_seen = $now, x.version = 0, x.source = $source
-{_STAMP}"""
+{_STAMP}{_touched(touched)}"""
 
 
 @cache
@@ -75,7 +87,13 @@ MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) WHERE {label_te
 MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}
 MERGE (a)-[x:{rel.type}{f' {{{key}}}' if key else ''}]->(b)
 ON CREATE SET x.id = row.id, x.first_seen = $now, x.version = 0, x.source = $source
-{_STAMP}"""
+{_STAMP}{_touched(_flow_end(rel.type), new_rel=True)}"""
+
+
+def _flow_end(rel_type: str) -> str | None:
+    if rel_type not in flows.FLOWS.base_types:
+        return None
+    return "row.source" if flows.touched_end(rel_type) == "a" else "row.target"
 
 
 @dataclass
@@ -98,10 +116,17 @@ def batches(rows: Iterable[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]
         yield batch
 
 
-def _load(store: Store, statement: str, rows: Iterable[dict], params: dict) -> LoadCounts:
+def _load(store: Store, statement: str, rows: Iterable[dict], params: dict, rel_type: str | None = None) -> LoadCounts:
     counts = LoadCounts()
+
+    def write(tx, batch: list[dict]) -> dict:
+        result = tx.run(statement, rows=batch, **params).single().data()
+        flows.refresh(tx, result["touched"])
+        flows.add_for_new(tx, rel_type, result["new"])
+        return result
+
     for batch in batches(rows):
-        result = store.execute(statement, rows=batch, **params)[0]
+        result = store.write(write, batch)
         counts.written += result["written"]
         counts.created += result["created"] or 0
         counts.updated += result["updated"] or 0
@@ -121,4 +146,4 @@ def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, sour
               actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
     rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in records)
     params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
-    return _load(store, rel_statement(rel_type), rows, params)
+    return _load(store, rel_statement(rel_type), rows, params, rel_type)

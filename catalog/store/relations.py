@@ -10,7 +10,7 @@ from neo4j import ManagedTransaction
 
 from catalog.errors import AlreadyExists, InvalidReference, NotFound
 from catalog.store.cypher import label_test, summary
-from catalog.store import history
+from catalog.store import flows, history
 from catalog.store.driver import Store
 from catalog.store.entities import MANUAL
 from catalog.store.ingest import now_iso
@@ -86,6 +86,7 @@ def create_edge(store: Store, rel_type: str, data: dict[str, Any], actor: str) -
             f"r.source = '{MANUAL}', r.last_modified_by = $actor, r.version = 1",
             source=source, target=target, props=props, id=edge, now=now, actor=actor,
         )
+        _refresh_flows(tx, rel_type, [source])
         created = _get(tx, rel_type, edge)
         history.record(tx, "create", edge, rel.type, actor, None, _record_of(created))
         return created
@@ -98,6 +99,8 @@ def _record_of(edge: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], actor: str) -> dict[str, Any]:
+    rel = ONTOLOGY.rel(rel_type)
+
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         before = _get(tx, rel_type, edge)
         tx.run(f"MATCH ()-[r:{rel_type} {{id: $id}}]->() SET r += $props, r.version = r.version + 1, "
@@ -105,6 +108,7 @@ def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], a
                "k IN keys($props) | CASE WHEN k IN acc THEN acc ELSE acc + k END)",
                id=edge, props=props, actor=actor, now=now_iso())
         after = _get(tx, rel_type, edge)
+        _refresh_flows(tx, rel_type, [after[rel.source_field]])
         history.record(tx, "update", edge, rel_type, actor, _record_of(before), _record_of(after))
         return after
 
@@ -116,5 +120,12 @@ def delete_edge(store: Store, rel_type: str, edge: str, actor: str) -> None:
         before = _get(tx, rel_type, edge)
         history.record(tx, "delete", edge, rel_type, actor, _record_of(before), None)
         tx.run(f"MATCH ()-[r:{rel_type} {{id: $id}}]->() DELETE r", id=edge)
+        _refresh_flows(tx, rel_type, [before[ONTOLOGY.rel(rel_type).source_field]])
 
     store.write(work)
+
+
+def _refresh_flows(tx: ManagedTransaction, rel_type: str, ends: list[str]) -> None:
+    """Flow edges follow the facts they come from (none do from these types today)."""
+    if rel_type in flows.FLOWS.base_types:
+        flows.refresh(tx, ends)
