@@ -3,7 +3,6 @@ publisher, themes, keywords, access rights, licence, distributions and formats."
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from connectors.contract import Connector, Harvest, RowError
 from ontology import dcat as mapping
-from ontology.records import NodeRecord, RelRecord, slug
+from ontology.records import NodeRecord, RelRecord, id_for
 
 
 class DcatConfig(BaseModel):
@@ -54,7 +53,7 @@ class DcatConnector(Connector):
             if not title:
                 harvest.errors.append(RowError(str(dataset), "the dataset has no dct:title"))
                 continue
-            dataset_id = f"dataset-{slug(title)[:50]}-{hashlib.sha1(str(dataset).encode()).hexdigest()[:8]}"
+            dataset_id = id_for("Dataset", str(dataset), readable=title)
             distributions = list(raw.objects(dataset, DCAT.distribution))
             for term in mapping.DISTRIBUTION.values():
                 props[term.prop] = next(filter(None, (term.from_rdf(raw, d) for d in distributions)), None)
@@ -84,7 +83,7 @@ def _organization(graph: Graph, publisher: Any, nodes: dict) -> str | None:
     if not isinstance(publisher, URIRef) or not orgnr.isdigit() or len(orgnr) != 9:
         return None
     name = mapping.text(list(graph.objects(publisher, FOAF.name))) or f"Organisasjon {orgnr}"
-    org_id = f"org-{orgnr}"
+    org_id = id_for("Organization", orgnr)
     nodes[org_id] = NodeRecord("Organization", org_id, {"name": name, "orgnr": orgnr})
     return org_id
 
@@ -96,11 +95,11 @@ def _formats(graph: Graph, distribution: Any, nodes: dict) -> list[str]:
     # Some catalogues give the media type as a dct:format text.
     media_types += [str(o) for o in graph.objects(distribution, DCTERMS["format"]) if isinstance(o, Literal) and "/" in str(o)]
     for file_type in filter(None, file_types):
-        node_id = f"format-{slug(file_type)}"
+        node_id = id_for("Format", file_type.lower())
         nodes.setdefault(node_id, NodeRecord("Format", node_id, {"name": file_type, "file_type": file_type}))
         found.append(node_id)
     for media_type in media_types:
-        node_id = f"format-{slug(media_type)}"
+        node_id = id_for("Format", media_type.lower())
         nodes.setdefault(node_id, NodeRecord("Format", node_id, {"name": media_type, "media_type": media_type}))
         found.append(node_id)
     return found

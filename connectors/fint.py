@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest, RowError
 from connectors.oauth import access_token
-from ontology.records import NodeRecord, RelRecord, dataset_id, slug
+from ontology.records import NodeRecord, RelRecord, dataset_id, id_for
 
 # Attribute names and types that carry personal data in FINT's model.
 PERSONAL = re.compile(r"f(o|ø)dselsnummer|personnavn|kontaktinformasjon|adresse|f(o|ø)dselsdato|brukernavn|feidenavn",
@@ -55,7 +55,8 @@ class FintModelConnector(Connector):
             for resource in component.get("types", []):
                 if resource.get("stereotype") != "hovedklasse" or resource.get("abstract"):
                     continue
-                node_id = dataset_id(component_id, resource["name"])
+                # FINT names a resource type in lower case in its URLs and access packages ('elev').
+                node_id = dataset_id(component_id, resource["name"].lower())
                 harvest.nodes.append(NodeRecord("Dataset", node_id, _dataset(component_id, resource)))
                 harvest.rels.append(RelRecord("HOLDS", component_id, node_id))
         return harvest
@@ -115,7 +116,7 @@ class FintPortalConnector(Connector):
         accounts = {}
         for kind, entries in (("client", raw.get("clients", [])), ("adapter", raw.get("adapters", []))):
             for entry in entries:
-                account = f"sa-fint-{kind}-{slug(entry['name'])}"
+                account = id_for("ServiceAccount", ("fint", kind, entry["name"]), readable=f"fint {kind} {entry['name']}")
                 accounts[entry.get("dn") or entry["name"]] = accounts[entry["name"]] = account
                 harvest.nodes.append(NodeRecord("ServiceAccount", account, {
                     "name": entry["name"], "kind": "fint-client" if kind == "client" else "technical-user",
@@ -151,7 +152,8 @@ class FintPortalConnector(Connector):
                 for target, account in targets:
                     if not target or target == source:
                         continue
-                    integration = f"integration-fint-{component_id.removeprefix('fint-')}--{source}--{target}"[:200]
+                    integration = id_for("Integration", ("fint", component_id, source, target),
+                                         readable=f"fint {component_id.removeprefix('fint-')}")
                     harvest.nodes.append(NodeRecord("Integration", integration, {
                         "name": f"{component['name'].replace('_', '-')}: {source} → {target}", "mechanism": "fint",
                         "kind": "declared", "protocol": "REST (HAL+JSON)"}))
@@ -175,7 +177,7 @@ class FintPortalConnector(Connector):
             if not mail:
                 harvest.errors.append(RowError(contact.get("dn", "?"), "contact has no e-mail address"))
                 continue
-            person = f"person-{slug(mail)}"
+            person = id_for("Person", mail)
             name = " ".join(filter(None, (contact.get("firstName"), contact.get("lastName")))) or mail
             harvest.nodes.append(NodeRecord("Person", person, {"name": name, "email": mail}))
             duties: dict[str, list[str]] = {}

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest, RowError
-from ontology.records import NodeRecord, RelRecord, dataset_id, slug
+from ontology.records import NodeRecord, RelRecord, dataset_id, id_for
 
 # Canonical field -> the headers that mean it in typical Norwegian inventories (any case).
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
@@ -113,7 +113,7 @@ def _add(nodes: dict, label: str, node_id: str, props: dict[str, Any]) -> str:
 
 def _system(nodes: dict, name: str, config: InventoryConfig, **props: Any) -> str:
     name = config.aliases.get(name, name)
-    return _add(nodes, "System", f"system-{slug(name)}", {"name": name, **props})
+    return _add(nodes, "System", id_for("System", name), {"name": name, **props})
 
 
 def _choice(value: str, table: dict[str, str], what: str) -> str | None:
@@ -146,15 +146,15 @@ def _row(cells: dict[str, str], config: InventoryConfig, nodes: dict, rels: list
             person = _person(nodes, cells[role])
             rels.append(RelRecord("OWNS", person, system, {"role": role}))
     if cells.get("owner_unit"):
-        unit = _add(nodes, "OrgUnit", f"unit-{slug(cells['owner_unit'])}", {"name": cells["owner_unit"]})
+        unit = _add(nodes, "OrgUnit", id_for("OrgUnit", cells["owner_unit"]), {"name": cells["owner_unit"]})
         rels.append(RelRecord("OWNS", unit, system, {"role": "systemeier"}))
     location = None
     if cells.get("location"):
         code = COUNTRIES.get(country.lower(), country.upper()) if country else None
-        location = _add(nodes, "StorageLocation", f"location-{slug(cells['location'])}",
+        location = _add(nodes, "StorageLocation", id_for("StorageLocation", cells["location"]),
                         {"name": cells["location"], "country": code})
         rels.append(RelRecord("STORED_IN", system, location))
-    formats = [_add(nodes, "Format", f"format-{slug(f)}",
+    formats = [_add(nodes, "Format", id_for("Format", f.strip().lower()),
                     {"name": f.strip(), "file_type": f.strip().upper() if f.strip().lower() in FILE_TYPES else None})
                for f in re.split(r"[;,]", cells.get("formats", "")) if f.strip()]
     for dataset_name in (d.strip() for d in cells.get("datasets", "").split(";") if d.strip()):
@@ -168,7 +168,7 @@ def _row(cells: dict[str, str], config: InventoryConfig, nodes: dict, rels: list
     for outbound, other_name, mechanism in links:
         other = _system(nodes, other_name, config)
         source, target = (system, other) if outbound else (other, system)
-        integration = _add(nodes, "Integration", f"integration-{source.removeprefix('system-')}--{target.removeprefix('system-')}",
+        integration = _add(nodes, "Integration", id_for("Integration", (source, target)),
                            {"name": f"{nodes[source].props['name']} → {nodes[target].props['name']}",
                             "mechanism": mechanism, "kind": "declared"})
         rels += [RelRecord("SENDS", source, integration), RelRecord("RECEIVES", integration, target)]
@@ -189,5 +189,5 @@ def _person(nodes: dict, text: str) -> str:
     name, email = (match["name"] or "").strip(), (match["email"] or "").strip().lower() if match else ""
     if not email and "@" in name:
         name, email = name.split("@")[0].replace(".", " ").title(), name.lower()
-    person_id = f"person-{slug(email or name)}"
+    person_id = id_for("Person", email or name)
     return _add(nodes, "Person", person_id, {"name": name or email, "email": email or None})

@@ -14,7 +14,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest
-from ontology.records import NodeRecord, RelRecord, dataset_id, slug
+from ontology.records import NodeRecord, RelRecord, dataset_id, id_for
 
 class _Open(BaseModel):
     # The spec lets producers add facets of their own; they are accepted and not interpreted.
@@ -97,7 +97,8 @@ class OpenLineageConnector(Connector):
                 for target_system in dict.fromkeys(s for _, s in outputs):
                     if source_system == target_system:
                         continue
-                    integration = f"integration-ol-{slug(job)}--{source_system}--{target_system}"[:200]
+                    integration = id_for("Integration", ("openlineage", job, source_system, target_system),
+                                         readable=f"ol {job}")
                     nodes[integration] = NodeRecord("Integration", integration, {
                         "name": f"{event.job.name} ({event.job.namespace})", "mechanism": "pipeline", "kind": "observed",
                         "last_run_state": state, "last_run_at": event.eventTime.isoformat()})
@@ -111,7 +112,7 @@ class OpenLineageConnector(Connector):
 def _dataset(dataset: Dataset, config: OpenLineageConfig, nodes: dict, harvest: Harvest) -> tuple[str, str]:
     system = config.namespaces.get(dataset.namespace)
     if system is None:
-        system = f"system-ol-{slug(dataset.namespace) or 'default'}"
+        system = id_for("System", ("openlineage", dataset.namespace), readable=f"ol {dataset.namespace}")
         nodes.setdefault(system, NodeRecord("System", system, {
             "name": dataset.namespace, "description": f"Placeholder for the OpenLineage namespace {dataset.namespace}; "
                                                       "map it to a system in sources.yaml."}))

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest, RowError
 from ontology.checks import country_code, organisasjonsnummer
-from ontology.records import NodeRecord, RelRecord, slug
+from ontology.records import NodeRecord, RelRecord, id_for
 
 # Canonical field -> the headers that mean it in typical Norwegian sheets (any case).
 PROCESSING_HEADERS: dict[str, tuple[str, ...]] = {
@@ -219,7 +219,7 @@ def _organisation(nodes: dict, name: str, orgnr: str, country: str, notes: list[
         notes.append(f"row {number}: {name} has no organisasjonsnummer; link it in the catalog")
         return None
     orgnr = organisasjonsnummer(orgnr)
-    return _add(nodes, "Organization", f"org-{orgnr}", {"name": name, "orgnr": orgnr,
+    return _add(nodes, "Organization", id_for("Organization", orgnr), {"name": name, "orgnr": orgnr,
                                                           "country": _country(country) if country else None})
 
 
@@ -238,7 +238,7 @@ def _subprocessor(item: str) -> tuple[str, str, str]:
 
 def _systems(nodes: dict, text: str, config: RegisterConfig) -> list[str]:
     names = [config.aliases.get(name, name) for name in _items(text)]
-    return [_add(nodes, "System", f"system-{slug(name)}", {"name": name}) for name in names]
+    return [_add(nodes, "System", id_for("System", name), {"name": name}) for name in names]
 
 
 def _processing(cells: dict[str, str], config: RegisterConfig, nodes: dict, notes: list[str],
@@ -265,12 +265,12 @@ def _processing(cells: dict[str, str], config: RegisterConfig, nodes: dict, note
     props["dpia_done"] = True if props["dpia_date"] else None
     controller = (_organisation(nodes, cells["controller"], cells.get("controller_orgnr", ""), "", notes, number)
                   if cells.get("controller") else None)
-    activity = _add(nodes, "ProcessingActivity", f"processing-{slug(name)}", props)
+    activity = _add(nodes, "ProcessingActivity", id_for("ProcessingActivity", name), props)
     rels = [RelRecord("PROCESSED_IN", activity, system) for system in _systems(nodes, cells.get("systems", ""), config)]
     if controller:
         rels.append(RelRecord("HAS_CONTROLLER", activity, controller))
     if cells.get("responsible_unit"):
-        unit = _add(nodes, "OrgUnit", f"unit-{slug(cells['responsible_unit'])}", {"name": cells["responsible_unit"]})
+        unit = _add(nodes, "OrgUnit", id_for("OrgUnit", cells["responsible_unit"]), {"name": cells["responsible_unit"]})
         rels.append(RelRecord("MANAGED_BY", activity, unit))
     return rels
 
@@ -292,7 +292,7 @@ def _agreement(cells: dict[str, str], config: RegisterConfig, nodes: dict, notes
     counterpart = (_organisation(nodes, cells["counterpart"], cells.get("counterpart_orgnr", ""),
                                  cells.get("counterpart_country", ""), notes, number)
                    if cells.get("counterpart") else None)
-    agreement = _add(nodes, "Agreement", f"agreement-{slug(props['reference'] or name)}", props)
+    agreement = _add(nodes, "Agreement", id_for("Agreement", props["reference"] or name), props)
     rels = [RelRecord("COVERS", agreement, system) for system in _systems(nodes, cells.get("systems", ""), config)]
     if counterpart:
         rels.append(RelRecord("AGREED_WITH", agreement, counterpart))

@@ -16,7 +16,13 @@ LIFECYCLE = ("planned", "in-use", "phasing-out", "retired")
 CRITICALITY = ("low", "medium", "high", "critical")
 CONFIDENTIALITY = ("open", "internal", "confidential", "strictly-confidential")
 ORG_UNIT_LEVELS = ("etat", "avdeling", "seksjon", "enhet")
-GROUP_KINDS = ("security", "microsoft-365", "distribution", "ldap", "dynamic")
+# "all-users" stands for every enabled user of one tenant: an application that requires no
+# assignment is open to all of them.
+GROUP_KINDS = ("security", "microsoft-365", "distribution", "ldap", "dynamic", "all-users")
+# How a grant to a group reaches people: its direct members only (Entra ID app roles; Microsoft's
+# assignments do not cascade to nested groups), or through nested groups too (AD/LDAP
+# permissions, and grants entered by hand). A grant without one is transitive.
+GRANT_EXPANSIONS = ("direct", "transitive")
 SERVICE_ACCOUNT_KINDS = ("fint-client", "app-registration", "technical-user")
 # EU access-right vocabulary, as used by DCAT-AP-NO.
 ACCESS_RIGHTS = ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
@@ -108,6 +114,10 @@ def _controlled(name: str, values: dict[str, str | None], kind: str = "str", **o
     return Prop(name, kind, choices=tuple(values), choice_rdf={k: v for k, v in values.items() if v}, **options)
 
 
+# The directories' own stable ids for people and groups: what survives a rename or a move.
+ENTRA_ID = Prop("entra_id", indexed=True, description="Object id in Microsoft Entra ID.")
+LDAP_UUID = Prop("ldap_uuid", indexed=True,
+                 description="The directory's stable id: OpenLDAP entryUUID or Active Directory objectGUID.")
 VALID_FROM = Prop("valid_from", "date", "First day the fact holds; open when empty.")
 VALID_TO = Prop("valid_to", "date", "Last day the fact holds; open when empty.")
 
@@ -154,15 +164,20 @@ PERSON = NodeType(
              description="Employee number in the HR system."),
         Prop("job_title", description="Position.", rdf="vcard:title"),
         Prop("enabled", "bool", description="False for disabled accounts; they get no effective access."),
+        Prop("guest", "bool", description="An external (guest) account in the directory, such as Entra ID's userType Guest."),
+        ENTRA_ID,
+        LDAP_UUID,
         Prop("notify", choices=NOTIFY_MODES,
              description="How the person gets the catalog's notices: each at once, or one daily digest."),
     ),
     refs=(
         Ref("org_unit", "WORKS_IN", ("OrgUnit",), reverse="people", description="Where the person works."),
     ),
-    # Identity resolution: the same person from several sources is one node.
-    match_on=("employee_id", "upn", "email"),
+    # Identity resolution: the same person from several sources is one node. The directories'
+    # stable ids come first, so that a renamed user (a new UPN) stays the same person.
+    match_on=("entra_id", "ldap_uuid", "employee_id", "upn", "email"),
     nb="Person",
+    readable_ids=False,
     rdf_class="foaf:Person",
 )
 
@@ -173,7 +188,11 @@ GROUP = NodeType(
         Prop("kind", choices=GROUP_KINDS, description="What kind of group."),
         Prop("external_id", indexed=True, description="Id in the directory it comes from."),
         Prop("mail", description="Group e-mail address."),
+        ENTRA_ID,
+        LDAP_UUID,
     ),
+    # A renamed or moved group is the same group.
+    match_on=("entra_id", "ldap_uuid"),
     nb="Gruppe",
     rdf_class="foaf:Group",
 )
@@ -654,6 +673,9 @@ HAS_ACCESS = RelType("HAS_ACCESS", "har tilgang til", PRINCIPALS, ("System", "Da
     "An access grant: a principal may use a system, dataset, role or FINT component.",
     props=(
         Prop("level", choices=ACCESS_LEVELS, required=True, description="read < write < admin."),
+        Prop("expansion", choices=GRANT_EXPANSIONS,
+             description="A grant to a group: whether it reaches direct members only, or nested groups' members too "
+                         "(transitive, when empty)."),
         VALID_FROM,
         VALID_TO,
         Prop("granted_by", description="Who approved the grant."),

@@ -78,6 +78,9 @@ class NodeType:
     # What a complete entry has: property names, ref fields, reverse fields of refs pointing at
     # it ("risk_assessments"), or "owner:<role>". The completeness report lists what is missing.
     expected: tuple[str, ...] = ()
+    # Whether ids made by `ontology.records.id_for` show a readable part of the natural key;
+    # people's ids are opaque, so that no name or e-mail address travels in URLs and logs.
+    readable_ids: bool = True
 
     def prop(self, name: str) -> Prop:
         return next(p for p in self.props if p.name == name)

@@ -9,9 +9,10 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, model_serializer
 
 from ontology.api_models import EntitySummary
-from ontology.catalog import ACCESS_LEVELS, LINEAGE_KINDS
+from ontology.catalog import ACCESS_LEVELS, GRANT_EXPANSIONS, LINEAGE_KINDS
 
 Level = Literal[ACCESS_LEVELS]
+Expansion = Literal[GRANT_EXPANSIONS]
 
 
 class LineageEdge(BaseModel):
@@ -77,6 +78,8 @@ class PathEdge(BaseModel):
     valid_to: Optional[str] = None
     granted_by: Optional[str] = None
     purpose: Optional[str] = None
+    # A grant's rule for reaching a group's members: direct (members only) or transitive (nested too).
+    expansion: Optional[Expansion] = None
     via: Optional[str] = None
     via_name: Optional[str] = None
     dataset: Optional[str] = None

@@ -87,6 +87,7 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
     try:
         harvest = _fetch(source, base_dir, progress)
         validate(run, harvest)
+        deduplicate(harvest)
         if harvest.errors and source.on_error == "fail":
             raise HarvestFailed(f"{len(harvest.errors)} malformed row(s) and on_error is 'fail'")
         progress("resolve")
@@ -110,6 +111,7 @@ def receive(store: Store, source: SourceSettings, harvest: Harvest, run_id: str 
     load and record. Nothing is cleaned up: a push tells what happened, not all there is."""
     run = HarvestRun(id=run_id or new_run_id(), source=source.id, connector=source.connector)
     validate(run, harvest)
+    deduplicate(harvest)
     resolve_identities(store, harvest)
     load(store, run, harvest)
     run.status = "succeeded"
@@ -208,6 +210,41 @@ def _drop_invalid(harvest: Harvest) -> list[RowError]:
     return errors
 
 
+def deduplicate(harvest: Harvest) -> None:
+    """One record per fact, so that the run counts facts, not rows (a department named on 2,760
+    users is one org unit). Records of one run that share an id must agree: two that disagree
+    are refused, naming both, and the run fails before it writes anything."""
+    nodes: dict[str, NodeRecord] = {}
+    for record in harvest.nodes:
+        earlier = nodes.get(record.id)
+        if earlier is not None and earlier.label != record.label:
+            raise HarvestFailed(f"two records share the id '{record.id}' but are a {earlier.label} "
+                                f"('{earlier.props.get('name')}') and a {record.label} ('{record.props.get('name')}')")
+        nodes[record.id] = _agreeing(earlier, record, f"two {record.label} records share the id '{record.id}'")
+    rels: dict[str, RelRecord] = {}
+    for rel in harvest.rels:
+        rels[rel.id] = _agreeing(rels.get(rel.id), rel, f"two {rel.type} records from '{rel.source_id}' to "
+                                                        f"'{rel.target_id}' share the id '{rel.id}'")
+    harvest.nodes, harvest.rels = list(nodes.values()), list(rels.values())
+
+
+def _agreeing(earlier: Any, record: Any, what: str, identifying: tuple[str, ...] | None = None) -> Any:
+    """The record with the earlier one's properties added (the later value winning), if no
+    property has two values; only the `identifying` ones, where given."""
+    if earlier is None:
+        return record
+    clashes = sorted(k for k, v in record.props.items() if (identifying is None or k in identifying)
+                     and v is not None and earlier.props.get(k) is not None and earlier.props[k] != v)
+    if clashes:
+        described = "; ".join(f"{k}: {earlier.props[k]!r} ≠ {record.props[k]!r}" for k in clashes)
+        names = " and ".join(f"'{r.props['name']}'" for r in (earlier, record) if r.props.get("name"))
+        raise HarvestFailed(f"{what}{f' ({names})' if names else ''} but disagree — {described}")
+    merged = {**earlier.props, **{k: v for k, v in record.props.items() if v is not None}}
+    if isinstance(record, NodeRecord):
+        return NodeRecord(record.label, record.id, merged)
+    return RelRecord(record.type, record.source_id, record.target_id, merged)
+
+
 def _reason(error: ValidationError | ValueError) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
@@ -216,8 +253,13 @@ def _reason(error: ValidationError | ValueError) -> str:
 
 def resolve_identities(store: Store, harvest: Harvest) -> None:
     """Give records the id of the node they already are, by the ontology's matching rules; then
-    rewrite edges (and dataset ids made from a system's id) to follow."""
+    rewrite edges (and dataset ids made from a system's id) to follow. A record is matched by the
+    strongest rule that finds a node, its own id included: a person whose directory id is known
+    is never moved to another node because a weaker rule (an e-mail) names that one. Two records
+    that land on one node must not differ in what identifies them (two people with their own
+    UPNs are never merged); the run is refused, naming both."""
     renamed: dict[str, str] = {}
+    settled: set[str] = set()
     by_label: dict[str, list[NodeRecord]] = defaultdict(list)
     for record in harvest.nodes:
         by_label[record.label].append(record)
@@ -225,7 +267,7 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
         for prop in ONTOLOGY.node(label).match_on:
             values = {}
             for record in records:
-                if record.id in renamed:
+                if record.id in renamed or record.id in settled:
                     continue
                 value = _match_value(label, prop, record)
                 for v in value if isinstance(value, list) else [value]:
@@ -234,6 +276,8 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
             for value, existing in harvest_store.matches(store, label, prop, sorted(values)).items():
                 if values[value] != existing:
                     renamed.setdefault(values[value], existing)
+                else:
+                    settled.add(existing)
     for record in harvest.nodes:
         if record.label == "Dataset":
             system, dot, rest = record.id.partition(".")
@@ -244,12 +288,16 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
     merged: dict[tuple[str, str], NodeRecord] = {}
     for record in harvest.nodes:
         key = (record.label, renamed.get(record.id, record.id))
-        earlier = merged.get(key)
-        merged[key] = NodeRecord(record.label, key[1], {**(earlier.props if earlier else {}), **record.props})
+        moved = NodeRecord(record.label, key[1], record.props)
+        merged[key] = _agreeing(merged.get(key), moved, f"two {record.label} records of the run resolve to the "
+                                                         f"existing '{key[1]}'", ONTOLOGY.node(record.label).match_on)
     harvest.nodes = list(merged.values())
-    harvest.rels = list({r.id: r for r in (
-        RelRecord(r.type, renamed.get(r.source_id, r.source_id), renamed.get(r.target_id, r.target_id), r.props)
-        for r in harvest.rels)}.values())
+    rels: dict[str, RelRecord] = {}
+    for r in harvest.rels:
+        moved = RelRecord(r.type, renamed.get(r.source_id, r.source_id), renamed.get(r.target_id, r.target_id), r.props)
+        rels[moved.id] = _agreeing(rels.get(moved.id), moved, f"two {r.type} records resolve to one edge "
+                                                               f"from '{moved.source_id}' to '{moved.target_id}'", ())
+    harvest.rels = list(rels.values())
 
 
 def _match_value(label: str, prop: str, record: NodeRecord) -> Any:

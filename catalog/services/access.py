@@ -1,7 +1,9 @@
 """Effective access: who can reach a resource, what a principal can reach, and why.
 
 A person or service account reaches a resource through a grant on it, held directly, through
-nested groups, or through roles (held directly or through groups). A grant on a system or FINT
+nested groups, or through roles (held directly or through groups). A grant to a group says how
+it reaches people (`expansion`): a direct grant (Entra ID app roles) reaches the group's direct
+members only, a transitive one (AD/LDAP, and grants made by hand) the members of nested groups too. A grant on a system or FINT
 component covers the datasets it holds. The effective level is the highest over all paths.
 With include_lineage, whoever can read a downstream copy of a dataset (a system an integration
 carries it to, or a dataset derived from it) also reaches the dataset, through that hop.
@@ -110,15 +112,24 @@ def _neighbours(fetch, store, as_of: date, here: str, there: str):
     return neighbours
 
 
+def _direct(node: Node, edge: dict) -> bool:
+    """A group's grant that reaches its direct members only."""
+    return node["type"] == "Group" and edge["relationship"] == "HAS_ACCESS" and edge.get("expansion") == "direct"
+
+
 def _backward(walk: Walk, node: Node, edge: dict) -> Walk | None:
+    if walk.closed and node["type"] == "Group":  # a group nested in one whose grant is for direct members
+        return None
     if walk.level is None:  # the edge into a resource is the grant that sets the level
         level = edge.get("level") or "read"
     else:
         level = walk.level
-    return Walk((clean(node), clean(edge), *walk.path), level, node)
+    return Walk((clean(node), clean(edge), *walk.path), level, node, _direct(node, edge))
 
 
 def _forward(walk: Walk, node: Node, edge: dict) -> Walk | None:
+    if _direct(walk.head, edge) and not _direct_member(walk):
+        return None
     level = walk.level
     if edge["relationship"] == "HAS_ACCESS" and node["type"] != "Role":
         level = edge.get("level") or "read"
@@ -128,6 +139,12 @@ def _forward(walk: Walk, node: Node, edge: dict) -> Walk | None:
     elif level is not None:
         return None
     return Walk((*walk.path, clean(edge), clean(node)), level, node)
+
+
+def _direct_member(walk: Walk) -> bool:
+    """The walk is at the group it started from, or one membership from a person or service account."""
+    return walk.edges == 0 or (walk.edges == 1 and walk.path[1]["relationship"] == "MEMBER_OF"
+                               and walk.path[0]["type"] in PRINCIPAL_TYPES)
 
 
 def _best(found: Found, node_types: tuple[str, ...]) -> dict[str, Reach]:

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from catalog.errors import InvalidInput, NotFound
-from catalog.services import attestation, lineage
+from catalog.services import attestation, lineage, reports
 from catalog.settings import Settings
 from catalog.store import lineage as lineage_store
 from catalog.store import notices as notice_store
@@ -114,6 +114,30 @@ def due_events(store: Store, settings: Settings, now: datetime) -> list[Event]:
                 f"Påminnelse: {len(undecided)} tilganger er ikke vurdert, frist {deadline}",
                 f"Gjennomgangen {first['review_id']} har frist {deadline}; {len(undecided)} av dine punkter mangler vurdering.",
                 people=[reviewer], payload={"review_id": first["review_id"], "undecided": len(undecided)}))
+    events += _agreement_events(store, settings, today)
+    return events
+
+
+def _agreement_events(store: Store, settings: Settings, today: date) -> list[Event]:
+    """Agreements whose notice or end date is near, told to the owners of the systems they cover
+    (to the operators when no one owns them), once per agreement and date."""
+    report = reports.REPORTS["agreements-ending"]
+    due = report.rows(store, reports.ReportParams(as_of=today, days=settings.agreement_notice_days, resource=None))
+    covered = workflow_store.covered_systems(store, [row["id"] for row in due])
+    owners = lineage_store.owners_of(store, sorted({s for ids in covered.values() for s in ids}),
+                                     list(NOTIFIED_ROLES), today)
+    events = []
+    for row in due:
+        people = [o for system in covered.get(row["id"], []) for o in owners.get(system, []) if o["type"] == "Person"]
+        what = "fristen for oppsigelse eller fornyelse er" if row["due"] == "notice" else "avtalen utløper"
+        events.append(Event(
+            "agreement-ending", f"agreement:{row['id']}:{row['due']}:{row['due_date']}",
+            f"Avtalen {row['name']}: {what} {row['due_date']}",
+            f"{row['name']} ({row.get('reference') or row['id']}) med {row.get('counterpart') or 'ukjent part'}: "
+            f"{what} {row['due_date']}, om {row['days_left']} dager. Systemer den omfatter: "
+            f"{', '.join(row['systems']) or 'ingen registrert'}.",
+            people=people, addresses=[] if people else settings.operator_emails,
+            payload={"agreement_id": row["id"], "due": row["due"], "due_date": row["due_date"]}))
     return events
 
 

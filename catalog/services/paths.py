@@ -28,6 +28,9 @@ class Walk:
     level: str | None
     # Where the walk continues from: the first node (searching backwards) or the last.
     head: Node
+    # Searching backwards: the head is a group holding a grant for its direct members only, so
+    # the walk may not continue into groups nested in it.
+    closed: bool = False
 
     @property
     def edges(self) -> int:
@@ -49,6 +52,9 @@ Step = Callable[[Walk, Node, Edge], Walk | None]
 
 def search(seeds: Iterable[Walk], neighbours: Neighbours, step: Step) -> Found:
     found, kept = Found(), 0
+    # K walks per (node, level) and per closed-ness: walks through a group that passes a grant to
+    # nested groups are never crowded out by walks that stop at it.
+    counted: dict[tuple[str, str | None, bool], int] = defaultdict(int)
     buckets: dict[int, list[Walk]] = defaultdict(list)
     for seed in seeds:
         buckets[seed.edges].append(seed)
@@ -58,8 +64,9 @@ def search(seeds: Iterable[Walk], neighbours: Neighbours, step: Step) -> Found:
         growing = []
         for walk in sorted(buckets.pop(length), key=walk_order):
             key = (walk.head["id"], walk.level)
-            if len(found.walks[key]) >= K:
+            if counted[(*key, walk.closed)] >= K:
                 continue
+            counted[(*key, walk.closed)] += 1
             found.walks[key].append(walk)
             kept += 1
             growing.append(walk)

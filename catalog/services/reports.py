@@ -66,12 +66,18 @@ def _access_review(store, params: ReportParams) -> list[dict[str, Any]]:
     return rows
 
 
+# How a grant to a group reaches people, as the path says it (ontology GRANT_EXPANSIONS).
+EXPANSION_TEXT = {"direct": "direct members only", "transitive": "nested groups included"}
+
+
 def path_text(path: list[dict[str, Any]]) -> str:
-    """A path as one readable line: Kari → MEMBER_OF → Lærere → HAS_ACCESS(read) → InSchool."""
+    """A path as one readable line: Kari → MEMBER_OF → Lærere → HAS_ACCESS(read, transitive) →
+    InSchool; a grant names its expansion rule (EXPANSION_TEXT)."""
     parts = []
     for step in path:
         if "relationship" in step:
-            detail = step.get("level") or step.get("via")
+            detail = ", ".join(filter(None, (step.get("level") or step.get("via"),
+                                             EXPANSION_TEXT.get(step.get("expansion")))))
             parts.append(f"{step['relationship']}({detail})" if detail else step["relationship"])
         else:
             parts.append(step.get("name") or step["id"])

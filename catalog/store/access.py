@@ -17,7 +17,10 @@ from catalog.store.schema import ENTITY
 from ontology.catalog import ACCESS_LEVELS
 
 _ACCESS_RELS = "MEMBER_OF|HAS_ROLE|HAS_ACCESS"
-_EDGE = "r {relationship: type(r), .id, .level, .valid_from, .valid_to, .granted_by, .purpose}"
+# A grant states how it reaches a group's members (ontology GRANT_EXPANSIONS; transitive unless
+# it says otherwise), so that every answer's path carries the rule.
+_EDGE = ("r {relationship: type(r), .id, .level, .valid_from, .valid_to, .granted_by, .purpose, "
+         "expansion: CASE WHEN type(r) = 'HAS_ACCESS' THEN coalesce(r.expansion, 'transitive') END}")
 _NODE = "{id: x.id, name: x.name, type: head([l IN labels(x) WHERE l <> 'Entity']), enabled: x.enabled}"
 # The level an edge into a reached node gives: the node's own (its rank) or, into a resource or
 # what holds it (rank -1), the grant's: its place in $levels, the least when unknown (as

@@ -99,6 +99,8 @@ def list_entities(store: Store, label: str, query: ListQuery) -> tuple[list[dict
 
 
 def make_id(node: NodeType, name: str) -> str:
+    if not node.readable_ids:  # people's ids carry no name
+        return f"{node.id_prefix}-{uuid.uuid4().hex[:12]}"
     return f"{node.id_prefix}-{slug(name) or uuid.uuid4().hex[:12]}"
 
 

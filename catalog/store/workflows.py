@@ -38,6 +38,13 @@ def release_lease(store: Store, name: str, holder: str, slot: str) -> None:
         name=name, holder=holder, slot=slot)
 
 
+def covered_systems(store: Store, agreement_ids: list[str]) -> dict[str, list[str]]:
+    """The systems each agreement covers."""
+    rows = store.rows("UNWIND $ids AS id MATCH (:Agreement {id: id})-[:COVERS]->(s:System) "
+                      "RETURN id, collect(s.id) AS systems", ids=agreement_ids)
+    return {row["id"]: row["systems"] for row in rows}
+
+
 # --- Attestation --------------------------------------------------------------------------------
 
 _PERSON = "{id: p.id, name: p.name, email: p.email, notify: p.notify, unit: u.id, unit_name: u.name}"

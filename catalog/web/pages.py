@@ -210,6 +210,10 @@ def _report(request: Request, user: User, name: str, as_of: date | None, days: i
         subtitle = f"As of {day.isoformat()}, generated {generated}" + (f", resource {resource}" if resource else "")
         return Response(reports.to_xlsx(chosen, rows, subtitle), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    if format == "print":
+        # One section per row, every column a labelled field: a protocol to print or save as PDF.
+        made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return view.render("report-print.html", report=chosen, rows=rows, as_of=day, made=made)
     return view.render("report.html", name=name, report=chosen, rows=rows, as_of=day, days=days, resource=resource or "")
 
 

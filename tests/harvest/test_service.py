@@ -11,6 +11,7 @@ from catalog.cli import app as cli
 from catalog.settings import get_settings
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
+from ontology.records import id_for
 from tests.factory import create
 from tests.conftest import wipe
 
@@ -42,8 +43,13 @@ def harvest(store, tmp_path, rows, **options):
     return run_source(store, options.pop("source", None) or source(), tmp_path, **options)
 
 
-def count(store, cypher: str) -> int:
-    return store.rows(cypher)[0]["n"]
+def count(store, cypher: str, **params) -> int:
+    return store.rows(cypher, **params)[0]["n"]
+
+
+def sid(n: int) -> str:
+    """The id the inventory gives the system of system_row(n)."""
+    return id_for("System", f"System {n}")
 
 
 def snapshot(store) -> list:
@@ -59,7 +65,7 @@ def test_harvesting_twice_changes_nothing_the_second_time(clean_store, tmp_path)
     second = harvest(clean_store, tmp_path, rows)
     assert (second.status, second.created, second.updated, second.deleted) == ("succeeded", 0, 0, 0)
     assert snapshot(clean_store) == before
-    system = clean_store.rows("MATCH (n:System {id: 'system-system-1'}) RETURN properties(n) AS p")[0]["p"]
+    system = clean_store.rows("MATCH (n:System {id: $id}) RETURN properties(n) AS p", id=sid(1))[0]["p"]
     assert system["source"] == "inventory" and system["first_seen"] and system["run_id"] == second.id
     assert system["seen"] == [f"inventory|{second.id}"]
 
@@ -67,12 +73,12 @@ def test_harvesting_twice_changes_nothing_the_second_time(clean_store, tmp_path)
 def test_removed_row_goes_unless_a_person_edited_it(clean_store, tmp_path, session_client):
     rows = [system_row(n) for n in range(1, 11)]
     harvest(clean_store, tmp_path, rows)
-    session_client.patch("/api/v1/systems/system-system-2", json={"description": "Kept by hand"})
+    session_client.patch(f"/api/v1/systems/{sid(2)}", json={"description": "Kept by hand"})
     run = harvest(clean_store, tmp_path, rows[2:] + [rows[0]])  # rows 2 gone (edited) — and 3..10 stay
     run = harvest(clean_store, tmp_path, [rows[0]] + rows[2:9])  # now system 10 is gone too
     assert run.status == "succeeded" and run.deleted >= 1
-    assert count(clean_store, "MATCH (n:System {id: 'system-system-10'}) RETURN count(n) AS n") == 0
-    assert count(clean_store, "MATCH (n:System {id: 'system-system-2'}) RETURN count(n) AS n") == 1
+    assert count(clean_store, "MATCH (n:System {id: $id}) RETURN count(n) AS n", id=sid(10)) == 0
+    assert count(clean_store, "MATCH (n:System {id: $id}) RETURN count(n) AS n", id=sid(2)) == 1
 
 
 def test_a_run_that_would_remove_half_is_held_until_confirmed(clean_store, tmp_path):
@@ -92,7 +98,7 @@ def test_a_source_that_fails_halfway_deletes_nothing(clean_store, tmp_path, sess
     harvest(clean_store, tmp_path, rows)
     # An id the integration of row 1 will want is taken by a dataset, so loading integrations
     # fails after systems and people were written.
-    create(session_client, "Dataset", id="integration-system-1--system-2", name="Squatter")
+    create(session_client, "Dataset", id=id_for("Integration", (sid(1), sid(2))), name="Squatter")
     failed = harvest(clean_store, tmp_path, [system_row(1, Integrasjoner="→ System 2")] + rows[1:8])
     assert failed.status == "failed" and failed.errors
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 10
@@ -131,17 +137,17 @@ def test_identity_resolution_makes_one_node_per_person_and_system(clean_store, t
 
 def test_manual_edits_win_and_conflicts_are_listed(clean_store, tmp_path, session_client):
     harvest(clean_store, tmp_path, [system_row(1)])
-    session_client.patch("/api/v1/systems/system-system-1", json={"vendor": "Riktig leverandør"})
+    session_client.patch(f"/api/v1/systems/{sid(1)}", json={"vendor": "Riktig leverandør"})
     run = harvest(clean_store, tmp_path, [system_row(1, Leverandør="Feil leverandør", Driftsmodell="IaaS")])
     assert run.conflicts == 1
-    system = session_client.get("/api/v1/systems/system-system-1").json()
+    system = session_client.get(f"/api/v1/systems/{sid(1)}").json()
     assert system["vendor"] == "Riktig leverandør" and system["hosting"] == "iaas"
-    conflicts = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": "system-system-1"}).json()
+    conflicts = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": sid(1)}).json()
     assert conflicts["items"][0]["manual_value"] == "Riktig leverandør"
     assert conflicts["items"][0]["source_value"] == "Feil leverandør"
     # A manual ownership is never removed by the source, even when the source drops the row.
     person = create(session_client, "Person")
-    session_client.post("/api/v1/ownerships", json={"owner_id": person["id"], "resource_id": "system-system-1",
+    session_client.post("/api/v1/ownerships", json={"owner_id": person["id"], "resource_id": sid(1),
                                                     "role": "dataeier"})
     harvest(clean_store, tmp_path, [system_row(2)], allow_mass_delete=True)
     assert count(clean_store, "MATCH (:Person)-[r:OWNS {role: 'dataeier'}]->(:System) RETURN count(r) AS n") == 1
@@ -221,3 +227,31 @@ def test_the_harvest_run_keeps_what_the_ontology_declares_of_it():
     declared = next(node for node in ONTOLOGY.operational if node.label == "HarvestRun")
     stored = HarvestRun(source="s", connector="c").record()
     assert set(stored) == {"id"} | {p.name for p in declared.props}
+
+
+def test_records_of_one_run_that_share_an_id_but_disagree_are_refused_naming_both(clean_store):
+    import pytest
+
+    from catalog.harvest.service import receive
+    from connectors.contract import Harvest, HarvestFailed
+    from ontology.records import NodeRecord
+
+    push = SourceSettings(id="push", connector="openlineage")
+    twins = Harvest(nodes=[NodeRecord("Person", "person-x", {"name": "Ola Nordmann", "upn": "ola.nordmann@fylke.no"}),
+                           NodeRecord("Person", "person-x", {"name": "Ola Nordmann", "upn": "ola-nordmann@fylke.no"})])
+    with pytest.raises(HarvestFailed, match="'ola.nordmann@fylke.no' ≠ 'ola-nordmann@fylke.no'"):
+        receive(clean_store, push, twins)
+    assert count(clean_store, "MATCH (n:Person) RETURN count(n) AS n") == 0
+    # The same fact twice is one fact: counted once.
+    same = Harvest(nodes=[NodeRecord("OrgUnit", "unit-x", {"name": "Opplæring"})] * 3)
+    assert receive(clean_store, push, same).created == 1
+    # Two records of different people that the matching rules would put on one node are refused too.
+    create_person = {"name": "Kari", "upn": "kari@fylke.no", "email": "kari.berg@fylke.no"}
+    clean_store.execute("CREATE (p:Person:Entity {id: 'person-kari', version: 1, source: 'manual'}) SET p += $props",
+                        props=create_person)
+    both = Harvest(nodes=[NodeRecord("Person", "person-a", {"name": "Kari", "upn": "kari@fylke.no"}),
+                          NodeRecord("Person", "person-b", {"name": "Kari B", "upn": "kari.b@fylke.no",
+                                                            "email": "kari.berg@fylke.no"})])
+    with pytest.raises(HarvestFailed, match="resolve to the existing 'person-kari'"):
+        receive(clean_store, push, both)
+    assert count(clean_store, "MATCH (n:Person) RETURN count(n) AS n") == 1

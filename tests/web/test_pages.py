@@ -28,7 +28,8 @@ def _page_types(api) -> dict[str, str]:
         "dataset": "/datasets/dataset-elevregister", "new": "/systems/new", "edit": "/datasets/dataset-elevregister/edit",
         "lineage": "/systems/system-visma-inschool/lineage", "access": "/datasets/dataset-elevregister/access",
         "reach": f"/people/{who['id']}/reach", "path": f"/access/path?{urlencode({'from': who['id'], 'to': 'dataset-elevregister'})}",
-        "reports": "/reports/", "report": "/reports/systems-without-owner", "harvest": "/harvest/", "signin": "/signin",
+        "reports": "/reports/", "report": "/reports/systems-without-owner",
+        "report-print": "/reports/record-of-processing?format=print", "harvest": "/harvest/", "signin": "/signin",
         "error": "/systems/no-such-system", "tasks": "/tasks", "attestations": "/attestations",
         "reviews": "/access-reviews/", "review": f"/access-reviews/{api.get('/access-reviews').json()[0]['id']}",
         "processing-activity": f"/processing-activities/{api.get('/processing-activities').json()['items'][0]['id']}",
@@ -52,6 +53,24 @@ def test_every_page_type_has_no_serious_accessibility_violation(context, api):
             found[name] = serious
         screenshot(page, name)
     assert found == {}
+
+
+def test_the_record_of_processing_prints_one_section_per_activity(context, api):
+    activities = api.get("/processing-activities", params={"limit": 500}).json()["items"]
+    page = context.new_page()
+    sign_in(page, "auditor")
+    page.goto("/reports/record-of-processing")
+    page.get_by_role("link", name="Utskriftsvennlig versjon").click()
+    assert sorted(page.locator("section.record h2").all_inner_texts()) == sorted(a["name"] for a in activities)
+    one = activities[0]
+    fields = page.locator("section.record", has=page.get_by_role("heading", name=one["name"], exact=True)).evaluate(
+        "s => Object.fromEntries([...s.querySelectorAll('dt')].map(dt => [dt.textContent, dt.nextElementSibling.textContent]))")
+    # Datatilsynet's template headings, in its order.
+    assert list(fields)[:4] == ["ID", "Behandlingsaktivitet", "Ansvarlig enhet", "Behandlingsansvarlig"]
+    assert fields["ID"] == one["id"] and fields["Behandlingsaktivitet"] == one["name"]
+    assert fields["Formål med behandlingen"] == (one.get("purpose") or "–")
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator("section.record").first.is_visible()
 
 
 def test_reading_pages_work_without_javascript(browser, server, api):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 
@@ -146,3 +147,34 @@ def test_a_removed_integration_tells_the_downstream_owner_and_a_failed_run_the_o
         assert mailbox.to("siri@fylke.no") == []
         [operator] = mailbox.to("drift@fylke.no")
         assert "oversikt" in operator["Subject"] and "feilet" in operator["Subject"]
+
+
+def test_an_agreement_near_its_notice_date_is_told_to_the_owners_of_its_systems_once(client, store):
+    kari = create(client, "Person", name="Kari Nordmann", email="kari@fylke.no", notify="immediate")
+    system = create(client, "System", name="Visma InSchool")
+    client.post("/api/v1/ownerships", json={"owner_id": kari["id"], "resource_id": system["id"], "role": "systemeier"})
+    vendor = create(client, "Organization", name="Visma AS")
+    soon = (NOW.date() + timedelta(days=20)).isoformat()
+    create(client, "Agreement", name="DBA InSchool", reference="2024/17", kind="databehandleravtale",
+           counterpart=vendor["id"], systems=[system["id"]], notice_date=soon,
+           end_date=(NOW.date() + timedelta(days=400)).isoformat())
+    create(client, "Agreement", name="Lisens uten eier", reference="2023/2", kind="ssa-l", systems=[],
+           notice_date=None, end_date=(NOW.date() + timedelta(days=45)).isoformat())
+    create(client, "Agreement", name="Langt fram", reference="2025/9", kind="ssa-d", systems=[system["id"]],
+           notice_date=None, end_date=(NOW.date() + timedelta(days=200)).isoformat())
+    with smtp_server() as (mailbox, port):
+        settings = Settings(smtp_host="127.0.0.1", smtp_port=port, operator_emails=["drift@fylke.no"],
+                            agreement_notice_days=60)
+        for _ in range(2):  # told once, not on every round
+            scheduler.tick(store, settings, NOW)
+        [told] = [m for m in mailbox.to("kari@fylke.no") if "Avtalen" in m["Subject"]]
+        assert _unfolded(told["Subject"]) == f"Avtalen DBA InSchool: fristen for oppsigelse eller fornyelse er {soon}"
+        assert "Visma AS" in told.get_payload() and "Visma InSchool" in told.get_payload()
+        # No one owns what the second covers: the operators hear of it. The third is too far ahead.
+        assert [_unfolded(m["Subject"]) for m in mailbox.to("drift@fylke.no")] == [
+            f"Avtalen Lisens uten eier: avtalen utløper {(NOW.date() + timedelta(days=45)).isoformat()}"]
+
+
+def _unfolded(header: str) -> str:
+    """A subject line as written: decoded, and without the folding of a long mail header."""
+    return " ".join(str(make_header(decode_header(header))).split())

@@ -8,9 +8,11 @@ from fastapi import APIRouter, BackgroundTasks, Body, Query, status
 from pydantic import BaseModel, Discriminator, Tag
 
 from catalog.api.deps import MAX_OFFSET, StoreDep, UserDep, permission
+from catalog.errors import InvalidInput
 from catalog.harvest import runs, service, sources
 from catalog.services import redaction, scheduler
 from catalog.settings import get_settings
+from connectors.contract import HarvestFailed
 from connectors.openlineage import DatasetEvent, JobEvent, RunEvent
 from ontology.api_models import RECORD_MODELS, Page
 
@@ -108,6 +110,9 @@ def receive_event(store: StoreDep, event: Annotated[OpenLineageEvent, Body()]) -
     source = sources.openlineage_source(get_settings())
     # A run's events (START, then COMPLETE) update one harvest run.
     run_id = f"ol-{event.run.runId}" if isinstance(event, RunEvent) else None
-    run = service.receive_events(store, source, [event], run_id)
+    try:
+        run = service.receive_events(store, source, [event], run_id)
+    except HarvestFailed as refused:  # the event's records disagree among themselves; nothing is written
+        raise InvalidInput(str(refused), errors=[{"loc": ["body"], "msg": str(refused)}]) from None
     return {"run_id": run.id, **run.model_dump(include={"source", "created", "updated", "unchanged",
                                                           "rows_skipped", "errors"})}
