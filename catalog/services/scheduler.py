@@ -38,8 +38,9 @@ def _iso(moment: datetime) -> str:
 
 
 def last_slot(schedule: str, now: datetime) -> datetime:
-    """The latest scheduled time at or before now."""
-    return croniter(schedule, now + timedelta(seconds=1)).get_prev(datetime)
+    """The latest scheduled time at or before now. (croniter looks strictly before its start; from
+    the next whole second, not now + 1 s, so that 05:43:59.5 is not yet the 05:44 slot.)"""
+    return croniter(schedule, now.replace(microsecond=0) + timedelta(seconds=1)).get_prev(datetime)
 
 
 def next_slot(schedule: str, now: datetime) -> datetime:
