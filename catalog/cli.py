@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -102,6 +103,9 @@ def harvest(
     sources_file: Path = typer.Option(None, "--sources", help="Another sources.yaml."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
     allow_mass_delete: bool = typer.Option(False, "--allow-mass-delete", help="Confirm a large cleanup."),
+    observed_at: datetime = typer.Option(None, "--observed-at", formats=["%Y-%m-%d"],
+                                         help="The day the source stood as it is read (YYYY-MM-DD), to backfill "
+                                              "history from old exports; a source's runs go in date order."),
 ) -> None:
     """Harvest one source, or all of them; exits non-zero when a run fails or is held."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -131,6 +135,7 @@ def harvest(
                 task = bar.add_task(entry.id, total=None)
                 runs.append(run_source(store, entry, configured.path.parent, dry_run=dry_run,
                                        allow_mass_delete=allow_mass_delete,
+                                       observed_at=observed_at.date() if observed_at else None,
                                        progress=lambda stage, t=task, e=entry: bar.update(t, description=f"{e.id}: {stage}")))
                 bar.update(task, description=f"{entry.id}: {runs[-1].status}", total=1, completed=1)
     for run in runs:
@@ -142,15 +147,36 @@ def harvest(
         table.add_row("total", *(str(getattr(run, k)) for k in ("created", "updated", "unchanged", "would_delete")),
                       style="bold")
         console.print(table)
-        if run.deleted:
-            console.print(f"deleted {run.deleted} fact(s) no longer in the source")
+        if run.closed or run.deleted:
+            console.print(f"closed {run.closed} and deleted {run.deleted} fact(s) no longer in the source "
+                          f"(as of {run.observed_at})")
         if run.status == "needs-confirmation":
             console.print(f"[yellow]held:[/yellow] {run.would_delete} fact(s) would go, more than the source's "
-                          "limit; nothing was deleted. Rerun with --allow-mass-delete to confirm.")
+                          "limit; nothing was closed. Rerun with --allow-mass-delete to confirm.")
+        if run.would_hold:
+            console.print(f"[yellow]the real run would be held:[/yellow] {run.would_delete} fact(s) would go, "
+                          "more than the source's limit.")
         for error in run.errors[:20]:
             console.print(f"[red]•[/red] {error}")
-    if any(run.status in ("failed", "needs-confirmation") for run in runs):
+        for warning in run.warnings[:20]:
+            console.print(f"[yellow]•[/yellow] {warning}")
+        if len(run.warnings) > 20:
+            console.print(f"… {len(run.warnings) - 20} more warning(s); the run's page lists them")
+    if any(run.status in ("failed", "needs-confirmation") or run.would_hold for run in runs):
         raise typer.Exit(2)
+
+
+@app.command()
+def purge(closed_before: datetime = typer.Option(..., "--closed-before", formats=["%Y-%m-%d"],
+                                                 help="Remove facts whose interval ended before this day (YYYY-MM-DD)."),
+          ) -> None:
+    """Remove old closed facts on purpose: relationships whose interval ended before the day, and
+    nodes a harvest closed before it that nothing hangs on. Each removal stays in the history."""
+    from catalog.store.harvest import purge_closed
+
+    with _store() as store:
+        removed = purge_closed(store, closed_before.date().isoformat(), "cli:purge")
+    console.print(f"purged {removed} fact(s) closed before {closed_before.date().isoformat()}")
 
 
 @app.command()

@@ -18,6 +18,9 @@ from ontology.records import NodeRecord, RelRecord
 
 @dataclass(frozen=True)
 class RowError:
+    """A row (or record) of the source and what is wrong with it; as an error the row is skipped,
+    as a warning it is kept without the value named."""
+
     row: int | str
     reason: str
 
@@ -25,15 +28,33 @@ class RowError:
         return f"row {self.row}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A node a record links to that the source does not itself describe (an integration's
+    target named in a row): it must already be in the catalog, or the harvest drops the links
+    to it and warns with `warning`, keeping the facts of `row_node` for this run."""
+
+    target: str
+    row_node: str
+    warning: RowError
+
+
 @dataclass
 class Harvest:
-    """What a transform returns: records for the graph, and the rows it could not use."""
+    """What a transform returns: records for the graph, the rows it could not use, and what it
+    used with a value left out."""
 
     nodes: list[NodeRecord] = field(default_factory=list)
     rels: list[RelRecord] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows kept without a value that could not be read (row, column, value, the allowed values).
+    warnings: list[RowError] = field(default_factory=list)
     # What a person should look at that is not an error (an application mapped to no system).
     notes: list[str] = field(default_factory=list)
+    # Ids of nodes from rows that had a problem: this run closes and removes none of their facts
+    # (the node, its edges, and what hangs off it), since the source may only have misspelt them.
+    keep: set[str] = field(default_factory=set)
+    references: list[Reference] = field(default_factory=list)
 
 
 class HarvestFailed(RuntimeError):

@@ -4,17 +4,15 @@ agreements (avtaleoversikt). One source reads one sheet; `holds` says which."""
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from openpyxl import load_workbook
-from pydantic import BaseModel, ConfigDict, Field
-
+from connectors import spreadsheet
 from connectors.contract import Connector, Harvest, RowError
-from ontology.checks import country_code, organisasjonsnummer
+from ontology import ONTOLOGY, synonyms
+from ontology.checks import organisasjonsnummer
 from ontology.records import NodeRecord, RelRecord, id_for
 
 # Canonical field -> the headers that mean it in typical Norwegian sheets (any case).
@@ -53,111 +51,45 @@ AGREEMENT_HEADERS: dict[str, tuple[str, ...]] = {
     "subprocessors": ("Underdatabehandlere", "Underleverandører"),
 }
 
-COUNTRIES = {"norge": "NO", "sverige": "SE", "danmark": "DK", "finland": "FI", "island": "IS", "irland": "IE",
-             "nederland": "NL", "tyskland": "DE", "frankrike": "FR", "luxembourg": "LU", "usa": "US",
-             "storbritannia": "GB", "india": "IN", "canada": "CA"}
-# Spreadsheet words -> the ontology's controlled values (the values themselves are accepted too).
-ART6 = {"samtykke": "consent", "avtale": "contract", "rettslig forpliktelse": "legal-obligation",
-        "vitale interesser": "vital-interests", "allmennhetens interesse": "public-task",
-        "offentlig myndighet": "public-task", "offentlig myndighetsutøvelse": "public-task",
-        "berettiget interesse": "legitimate-interests"}
+PROCESSING = ONTOLOGY.node("ProcessingActivity")
+AGREEMENT = ONTOLOGY.node("Agreement")
 ART6_POINTS = dict(zip("abcdef", ("consent", "contract", "legal-obligation", "vital-interests", "public-task",
                                   "legitimate-interests")))
 ART9_POINTS = dict(zip("abcdefghij", ("explicit-consent", "employment-social-security", "vital-interests",
                                       "non-profit-body", "made-public", "legal-claims", "substantial-public-interest",
                                       "health-social-care", "public-health", "archiving-research-statistics")))
-DATA_SUBJECTS = {"elever": "pupils", "lærlinger": "apprentices", "ansatte": "employees", "jobbsøkere": "job-applicants",
-                 "søkere til stillinger": "job-applicants", "pasienter": "patients", "innbyggere": "citizens",
-                 "barn": "children", "foresatte": "guardians", "kunder": "customers", "besøkende": "visitors",
-                 "brukere": "users", "leverandører": "suppliers", "folkevalgte": "elected-representatives"}
-PERSONAL_DATA = {"identifikasjon": "identifying", "navn": "identifying", "fødselsnummer": "national-id",
-                 "kontaktinformasjon": "contact", "kontaktopplysninger": "contact", "økonomi": "financial",
-                 "økonomiske opplysninger": "financial", "arbeidsforhold": "employment", "utdanning": "education",
-                 "skolegang": "education", "lokasjon": "location", "posisjon": "location",
-                 "kommunikasjon": "communication", "bilder": "images", "straffbare forhold": "criminal-offences",
-                 "etnisitet": "racial-ethnic-origin", "politisk oppfatning": "political-opinions",
-                 "religion": "religious-beliefs", "fagforeningsmedlemskap": "trade-union-membership",
-                 "genetiske opplysninger": "genetic", "biometri": "biometric", "helse": "health",
-                 "helseopplysninger": "health", "seksuelle forhold": "sex-life-orientation"}
-SAFEGUARDS = {"tilstrekkelighetsbeslutning": "adequacy-decision", "standardkontrakt": "standard-contractual-clauses",
-              "standard personvernbestemmelser": "standard-contractual-clauses", "scc": "standard-contractual-clauses",
-              "bindende virksomhetsregler": "binding-corporate-rules", "bcr": "binding-corporate-rules",
-              "unntak": "derogation"}
-STATUS = {"utkast": "draft", "gjeldende": "in-effect", "i bruk": "in-effect", "aktiv": "in-effect",
-          "må revideres": "needs-revision", "til revisjon": "needs-revision", "avsluttet": "ended"}
-AGREEMENT_KINDS = {"databehandleravtale": "databehandleravtale", "dba": "databehandleravtale", "ssa-l": "ssa-l",
-                   "ssa-d": "ssa-d", "ssa-v": "ssa-v", "ssa-b": "ssa-b", "lisens": "licence", "lisensavtale": "licence",
-                   "annen": "other", "annet": "other"}
 _ART_POINT = re.compile(r"(?:art(?:ikkel)?\.?\s*)?(?P<article>[69])\s*(?:nr\.?\s*|\()?(?P<paragraph>[12])?\)?\s*"
                         r"(?:bokstav\s*)?\(?(?P<point>[a-j])\)?", re.IGNORECASE)
 # 'Zendesk Inc. (US, 123456785)': a name, then its country and organisation number in brackets.
 _DETAILS = re.compile(r"^(?P<name>.+?)\s*\((?P<details>[^()]*)\)\s*$")
 
 
-class RegisterConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RegisterConfig(spreadsheet.SpreadsheetConfig):
     holds: Literal["processing-activities", "agreements"]
-    path: str = Field(description="The XLSX or CSV file, relative to sources.yaml.")
-    sheet: str | None = None
-    # Canonical field -> header, where the sheet names a column otherwise.
-    columns: dict[str, str] = Field(default_factory=dict)
-    # Name in the sheet -> the name the catalog knows the system by.
-    aliases: dict[str, str] = Field(default_factory=dict)
+
+    def known_headers(self) -> dict[str, tuple[str, ...]]:
+        return PROCESSING_HEADERS if self.holds == "processing-activities" else AGREEMENT_HEADERS
 
 
 class RegisterConnector(Connector):
     name = "register"
     Config = RegisterConfig
 
-    def fetch(self, config: RegisterConfig, secrets: dict[str, str], base_dir: Path) -> list[tuple[int, dict[str, Any]]]:
-        """(row number, header -> cell) for every row that is not empty; the header is the first row."""
-        path = (base_dir / config.path).resolve()
-        if path.suffix.lower() == ".csv":
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-            rows = list(csv.reader(lines, csv.Sniffer().sniff(lines[0], delimiters=";,\t")))
-        else:
-            book = load_workbook(path, read_only=True, data_only=True)
-            sheet = book[config.sheet] if config.sheet else book.worksheets[0]
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        header = [str(h or "").strip() for h in rows[0]]
-        return [(number, dict(zip(header, row))) for number, row in enumerate(rows[1:], start=2)
-                if any(str(v or "").strip() for v in row)]
+    def fetch(self, config: RegisterConfig, secrets: dict[str, str], base_dir: Path) -> spreadsheet.Table:
+        return spreadsheet.read(base_dir, config, required="name")
 
-    def transform(self, raw: list[tuple[int, dict[str, Any]]], config: RegisterConfig) -> Harvest:
-        harvest, nodes = Harvest(), {}
-        if not raw:
-            return harvest
-        processing = config.holds == "processing-activities"
-        columns = _columns(raw[0][1].keys(), PROCESSING_HEADERS if processing else AGREEMENT_HEADERS, config)
-        for number, row in raw:
-            cells = {field: _text(row.get(header)) for field, header in columns.items()}
+    def transform(self, table: spreadsheet.Table, config: RegisterConfig) -> Harvest:
+        harvest, nodes = Harvest(notes=table.report(), warnings=list(table.skipped)), {}
+        read_row = _processing if config.holds == "processing-activities" else _agreement
+        for number, cells in table.rows:
             try:
-                rels = (_processing if processing else _agreement)(cells, config, nodes, harvest.notes, number)
+                rels = read_row(cells, config, nodes, harvest.notes, number)
             except ValueError as error:
                 harvest.errors.append(RowError(number, str(error)))
                 continue
             harvest.rels += rels
         harvest.nodes = list(nodes.values())
         return harvest
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value if value is not None else "").strip()
-
-
-def _columns(headers, known: dict[str, tuple[str, ...]], config: RegisterConfig) -> dict[str, str]:
-    by_lower = {str(h).strip().lower(): h for h in headers}
-    columns = {}
-    for field, names in known.items():
-        wanted = [config.columns[field]] if field in config.columns else names
-        found = next((by_lower[n.lower()] for n in wanted if n.lower() in by_lower), None)
-        if found:
-            columns[field] = found
-    if "name" not in columns:
-        raise ValueError(f"no name column; expected one of {', '.join(known['name'])}")
-    return columns
 
 
 def _add(nodes: dict, label: str, node_id: str, props: dict[str, Any]) -> str:
@@ -171,22 +103,21 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in re.split(r"[;\n]", text) if item.strip()]
 
 
-def _one(text: str, table: dict[str, str], allowed: tuple[str, ...] | set[str], what: str) -> str | None:
+def _one(text: str, node, field: str, config: RegisterConfig, what: str) -> str | None:
     if not text:
         return None
-    value = text.strip().lower()
-    if value in allowed:
-        return value
-    if value in table:
-        return table[value]
-    raise ValueError(f"{what} '{text}' is not one of: {', '.join(sorted(set(table) | set(allowed)))}")
+    try:
+        return synonyms.choice(node.prop(field), text, config.values.get(field))
+    except ValueError:
+        raise ValueError(f"{what} '{text}' is not one of: {synonyms.allowed(node.prop(field))}") from None
 
 
-def _many(text: str, table: dict[str, str], what: str) -> list[str]:
-    return [_one(item, table, set(table.values()), what) for item in _items(text)]
+def _many(text: str, node, field: str, config: RegisterConfig, what: str) -> list[str]:
+    return [_one(item, node, field, config, what) for item in _items(text)]
 
 
-def _legal_point(text: str, article: str, points: dict[str, str], words: dict[str, str], what: str) -> str | None:
+def _legal_point(text: str, article: str, points: dict[str, str], field: str, config: RegisterConfig,
+                 what: str) -> str | None:
     """'Art. 6 nr. 1 bokstav e', '6(1)(e)', 'e', 'allmennhetens interesse' or the value itself."""
     if not text:
         return None
@@ -195,7 +126,7 @@ def _legal_point(text: str, article: str, points: dict[str, str], words: dict[st
         return points[match["point"].lower()]
     if len(text.strip()) == 1 and text.strip().lower() in points:
         return points[text.strip().lower()]
-    return _one(text, words, set(points.values()), what)
+    return _one(text, PROCESSING, field, config, what)
 
 
 def _day(text: str, what: str) -> str | None:
@@ -210,7 +141,7 @@ def _day(text: str, what: str) -> str | None:
 
 
 def _country(text: str) -> str:
-    return COUNTRIES.get(text.strip().lower()) or country_code(text)
+    return synonyms.country(text)
 
 
 def _organisation(nodes: dict, name: str, orgnr: str, country: str, notes: list[str], number: int) -> str | None:
@@ -229,7 +160,7 @@ def _subprocessor(item: str) -> tuple[str, str, str]:
     if match:
         details = [d.strip() for d in match["details"].split(",") if d.strip()]
         orgnrs = [d for d in details if d.replace(" ", "").isdigit()]
-        countries = [d for d in details if d.lower() in COUNTRIES or re.fullmatch(r"[A-Za-z]{2}", d)]
+        countries = [d for d in details if d.lower() in synonyms.COUNTRIES or re.fullmatch(r"[A-Za-z]{2}", d)]
         if details and len(orgnrs) + len(countries) == len(details):
             return (match["name"], organisasjonsnummer(orgnrs[0]) if orgnrs else "",
                     _country(countries[0]) if countries else "")
@@ -249,18 +180,21 @@ def _processing(cells: dict[str, str], config: RegisterConfig, nodes: dict, note
     # Everything that can be wrong with a row is checked before anything of it is kept.
     props = {
         "name": name, "purpose": cells.get("purpose"), "national_law": cells.get("national_law"),
-        "art6_basis": _legal_point(cells.get("art6_basis", ""), "6", ART6_POINTS, ART6, "Behandlingsgrunnlag"),
-        "art9_condition": _legal_point(cells.get("art9_condition", ""), "9", ART9_POINTS, {}, "Unntak art. 9"),
-        "data_subject_categories": _many(cells.get("data_subject_categories", ""), DATA_SUBJECTS, "Registrerte"),
-        "personal_data_categories": _many(cells.get("personal_data_categories", ""), PERSONAL_DATA,
-                                          "Personopplysninger"),
+        "art6_basis": _legal_point(cells.get("art6_basis", ""), "6", ART6_POINTS, "art6_basis", config,
+                                   "Behandlingsgrunnlag"),
+        "art9_condition": _legal_point(cells.get("art9_condition", ""), "9", ART9_POINTS, "art9_condition", config,
+                                       "Unntak art. 9"),
+        "data_subject_categories": _many(cells.get("data_subject_categories", ""), PROCESSING, "data_subject_categories",
+                                         config, "Registrerte"),
+        "personal_data_categories": _many(cells.get("personal_data_categories", ""), PROCESSING,
+                                          "personal_data_categories", config, "Personopplysninger"),
         "recipients": _items(cells.get("recipients", "")),
         "third_countries": [_country(c) for c in re.split(r"[;,\n]", cells.get("third_countries", "")) if c.strip()],
-        "transfer_safeguard": _one(cells.get("transfer_safeguard", ""), SAFEGUARDS, set(SAFEGUARDS.values()),
+        "transfer_safeguard": _one(cells.get("transfer_safeguard", ""), PROCESSING, "transfer_safeguard", config,
                                    "Garantier"),
         "retention": cells.get("retention"), "security_measures": cells.get("security_measures"),
         "dpia_date": _day(cells.get("dpia_date", ""), "DPIA gjennomført"),
-        "status": _one(cells.get("status", ""), STATUS, set(STATUS.values()), "Status"),
+        "status": _one(cells.get("status", ""), PROCESSING, "status", config, "Status"),
     }
     props["dpia_done"] = True if props["dpia_date"] else None
     controller = (_organisation(nodes, cells["controller"], cells.get("controller_orgnr", ""), "", notes, number)
@@ -280,9 +214,9 @@ def _agreement(cells: dict[str, str], config: RegisterConfig, nodes: dict, notes
     name = cells.get("name", "")
     if not name:
         raise ValueError("the agreement has no name")
-    kind = _one(cells.get("kind", ""), AGREEMENT_KINDS, set(AGREEMENT_KINDS.values()), "Avtaletype")
+    kind = _one(cells.get("kind", ""), AGREEMENT, "kind", config, "Avtaletype")
     if kind is None:
-        raise ValueError(f"Avtaletype is empty; use one of: {', '.join(sorted(AGREEMENT_KINDS))}")
+        raise ValueError(f"Avtaletype is empty; use one of: {synonyms.allowed(AGREEMENT.prop('kind'))}")
     props = {"name": name, "kind": kind, "reference": cells.get("reference"),
              "start_date": _day(cells.get("start_date", ""), "Startdato"),
              "end_date": _day(cells.get("end_date", ""), "Sluttdato"),

@@ -200,6 +200,11 @@ GROUP = NodeType(
 ROLE = NodeType(
     "Role", "roles", "role",
     "A role that carries access, such as an application role in a system.",
+    props=(
+        Prop("fills", choices=OWNERSHIP_ROLES,
+             description="The ownership role a title stands for until a person is named, such as "
+                         "'Kommunalsjef oppvekst' as systemeier in an inventory."),
+    ),
     refs=(
         Ref("system", "DEFINED_IN", ("System",), reverse="roles", description="System defining the role."),
     ),
@@ -469,15 +474,21 @@ HARVEST_RUN = NodeType(
         Prop("dry_run", "bool", description="Only compared; wrote nothing."),
         Prop("started", indexed=True, description="Start (UTC, ISO 8601)."),
         Prop("finished", description="End (UTC, ISO 8601)."),
+        Prop("observed_at", "date", indexed=True,
+             description="The day the run saw the source as it stood: today, or an older export's date."),
         Prop("created", "int", description="Facts the run created."),
         Prop("updated", "int", description="Facts the run changed."),
         Prop("unchanged", "int", description="Facts the run confirmed unchanged."),
-        Prop("deleted", "int", description="Facts the run removed as no longer in the source."),
-        Prop("would_delete", "int", description="Facts no longer in the source (deleted unless held)."),
+        Prop("deleted", "int", description="Facts the run removed as no longer in the source, nothing of the past hanging on them."),
+        Prop("closed", "int", description="Facts no longer in the source, closed on the run's day and kept as history."),
+        Prop("would_delete", "int", description="Facts no longer in the source (closed or deleted unless held)."),
         Prop("rows_skipped", "int", description="Malformed source rows skipped."),
         Prop("conflicts", "int", description="Values where the source disagrees with a manual edit."),
         Prop("errors", "list", description="What went wrong: row numbers and reasons, or the failure."),
         Prop("notes", "list", description="What a person should look at, such as applications mapped to no system."),
+        Prop("warnings", "list",
+             description="Rows kept with a value left out: row, column, value and the allowed values."),
+        Prop("would_hold", "bool", description="A dry run whose real run would be held for confirmation."),
     ),
     nb="Innhøstingskjøring",
     rdf_class="prov:Activity",
@@ -522,7 +533,8 @@ CHANGE_RECORD = NodeType(
     props=(
         Prop("at", required=True, indexed=True, description="When (UTC, ISO 8601)."),
         Prop("actor", required=True, indexed=True, description="Who: a user, a token, or a harvest source."),
-        Prop("action", required=True, description="create, update, delete or harvest."),
+        Prop("action", required=True,
+             description="create, update, delete, harvest; for facts a harvest run no longer sees, close; purge."),
         Prop("entity_id", required=True, indexed=True, description="The node or edge changed."),
         Prop("entity_type", description="Its type."),
         Prop("before", description="Its properties before, as JSON."),
@@ -544,6 +556,24 @@ ROLE_ASSIGNMENT = NodeType(
     ),
     nb="Katalogrolle",
 )
+
+REMOVED_FACT = NodeType(
+    "RemovedFact", "removed-facts", "removed",
+    "A harvested relationship a person removed: the id is the fact's, so no harvest brings it back; "
+    "a source that still states it is listed as a conflict.",
+    props=(
+        Prop("type", required=True, description="The relationship type."),
+        Prop("source_id", required=True, description="Where the relationship started."),
+        Prop("target_id", required=True, description="Where it led."),
+        Prop("removed_by", required=True, description="Who removed it."),
+        Prop("removed_at", description="When (UTC, ISO 8601)."),
+    ),
+    nb="Fjernet fakta",
+)
+
+# Ownership roles a resource has one holder of: a source naming another holder than the one a
+# person set is a conflict, not a second owner.
+ONE_HOLDER_ROLES = ("systemeier", "systemansvarlig", "dataeier")
 
 LEASE = NodeType(
     "Lease", "leases", "lease",
@@ -762,7 +792,7 @@ FLOWS_TO = Projection("FLOWS_TO", (
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
            DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION, PROCESSING_ACTIVITY, AGREEMENT, RISK_ASSESSMENT),
-    operational=(HARVEST_RUN, CONFLICT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT, LEASE, ATTESTATION,
+    operational=(HARVEST_RUN, CONFLICT, REMOVED_FACT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT, LEASE, ATTESTATION,
                  ACCESS_REVIEW, REVIEW_ITEM, WEBHOOK, NOTICE),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
     projections=(FLOWS_TO,),
@@ -778,5 +808,7 @@ ONTOLOGY = Ontology(
         Prop("last_seen", description="When a source or an editor last confirmed it."),
         Prop("last_modified_by", description="Who or what made the last change."),
         Prop("version", "int", description="Increases with every change; the ETag of the record."),
+        Prop("closed", "date", description="The day a harvest run closed the fact, its source no longer having it; "
+                                           "kept as history."),
     ),
 )

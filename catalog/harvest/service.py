@@ -10,6 +10,7 @@ import logging
 import os
 import uuid
 from collections import defaultdict
+from datetime import date
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from catalog.harvest.names import keep_known_names
 from catalog.harvest.sources import SourceSettings
 from catalog.store import harvest as harvest_store
 from catalog.store import history
@@ -52,15 +54,19 @@ class HarvestRun(BaseModel):
     dry_run: bool = False
     started: str = Field(default_factory=now_iso)
     finished: str | None = None
+    observed_at: str = Field(default_factory=lambda: date.today().isoformat())
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    closed: int = 0
     would_delete: int = 0
     rows_skipped: int = 0
     conflicts: int = 0
     errors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    would_hold: bool = False
     diff: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
@@ -79,25 +85,33 @@ def connector_for(name: str) -> Connector:
 
 def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run: bool = False,
                allow_mass_delete: bool = False, progress: Progress = lambda stage: None,
-               run_id: str | None = None) -> HarvestRun:
+               run_id: str | None = None, observed_at: date | None = None) -> HarvestRun:
     """Run one source end to end: fetch and transform, validate, resolve identities, load (or
-    compare, for a dry run), record, clean up."""
+    compare, for a dry run), record, clean up. `observed_at`: the day the source stood as it is
+    read (an old export's date, for a backfill); facts start and close on that day."""
     run = HarvestRun(id=run_id or new_run_id(), source=source.id, connector=source.connector, dry_run=dry_run)
+    if observed_at is not None:
+        run.observed_at = observed_at.isoformat()
     harvest_store.save_run(store, run.record())
     try:
+        if not dry_run:
+            _in_date_order(store, run)
         harvest = _fetch(source, base_dir, progress)
         validate(run, harvest)
         deduplicate(harvest)
         if harvest.errors and source.on_error == "fail":
             raise HarvestFailed(f"{len(harvest.errors)} malformed row(s) and on_error is 'fail'")
         progress("resolve")
-        resolve_identities(store, harvest)
+        resolve_with_references(store, harvest)
+        run.warnings = _kept([str(w) for w in harvest.warnings])
+        run.notes = [*run.notes, *keep_known_names(store, source.id, harvest)]
         if dry_run:
-            _compare(store, run, harvest)
+            _compare(store, source, run, harvest)
         else:
+            held_before = harvest_store.claimed(store, run.source, keep_ids=[])
             load(store, run, harvest, progress=progress)
             progress("cleanup")
-            _cleanup(store, source, run, allow_mass_delete)
+            _cleanup(store, source, run, harvest, allow_mass_delete, held_before)
     except Exception as error:  # any failure ends the run as failed and deletes nothing
         _failed(run, error)
     else:
@@ -126,6 +140,15 @@ def receive_events(store: Store, source: SourceSettings, events: list[Any], run_
     return receive(store, source, harvest, run_id)
 
 
+def _in_date_order(store: Store, run: HarvestRun) -> None:
+    """A source's runs are applied in the order of the days they observed: an older one would
+    close and open facts behind the back of those already applied."""
+    latest = harvest_store.latest_observed(store, run.source)
+    if latest is not None and run.observed_at < latest:
+        raise HarvestFailed(f"source '{run.source}' has a run applied as of {latest}; a run observed at "
+                            f"{run.observed_at} is older and is refused: apply a source's runs in date order")
+
+
 def _fetch(source: SourceSettings, base_dir: Path, progress: Progress) -> Harvest:
     connector = connector_for(source.connector)
     config = connector.Config.model_validate(source.settings)
@@ -140,8 +163,16 @@ def validate(run: HarvestRun, harvest: Harvest) -> None:
     """Drops what breaks the ontology and notes it on the run with the connector's own row errors."""
     harvest.errors += _drop_invalid(harvest)
     run.rows_skipped = len(harvest.errors)
-    run.notes = harvest.notes[:MAX_ERRORS_KEPT]
-    run.errors = [str(e) for e in harvest.errors[:MAX_ERRORS_KEPT]]
+    run.notes = _kept(harvest.notes)
+    run.errors = _kept([str(e) for e in harvest.errors])
+    run.warnings = _kept([str(w) for w in harvest.warnings])
+
+
+def _kept(messages: list[str]) -> list[str]:
+    """The first MAX_ERRORS_KEPT messages, and how many more there were."""
+    if len(messages) <= MAX_ERRORS_KEPT:
+        return messages
+    return [*messages[:MAX_ERRORS_KEPT], f"… and {len(messages) - MAX_ERRORS_KEPT} more"]
 
 
 def _failed(run: HarvestRun, error: Exception) -> None:
@@ -251,13 +282,13 @@ def _reason(error: ValidationError | ValueError) -> str:
     return str(error)
 
 
-def resolve_identities(store: Store, harvest: Harvest) -> None:
+def resolve_identities(store: Store, harvest: Harvest) -> dict[str, str]:
     """Give records the id of the node they already are, by the ontology's matching rules; then
     rewrite edges (and dataset ids made from a system's id) to follow. A record is matched by the
     strongest rule that finds a node, its own id included: a person whose directory id is known
     is never moved to another node because a weaker rule (an e-mail) names that one. Two records
     that land on one node must not differ in what identifies them (two people with their own
-    UPNs are never merged); the run is refused, naming both."""
+    UPNs are never merged); the run is refused, naming both. Returns old id -> new id."""
     renamed: dict[str, str] = {}
     settled: set[str] = set()
     by_label: dict[str, list[NodeRecord]] = defaultdict(list)
@@ -284,7 +315,8 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
             if dot and system in renamed:
                 renamed[record.id] = f"{renamed[system]}.{rest}"
     if not renamed:
-        return
+        return renamed
+    harvest.keep = {renamed.get(node_id, node_id) for node_id in harvest.keep}
     merged: dict[tuple[str, str], NodeRecord] = {}
     for record in harvest.nodes:
         key = (record.label, renamed.get(record.id, record.id))
@@ -298,6 +330,32 @@ def resolve_identities(store: Store, harvest: Harvest) -> None:
         rels[moved.id] = _agreeing(rels.get(moved.id), moved, f"two {r.type} records resolve to one edge "
                                                                f"from '{moved.source_id}' to '{moved.target_id}'", ())
     harvest.rels = list(rels.values())
+    return renamed
+
+
+def resolve_with_references(store: Store, harvest: Harvest) -> None:
+    """Resolve identities, then settle the references: a referenced node is linked, never
+    written. Where neither the catalog nor the harvest has it, its links go (with an integration
+    that only led there), the reference's warning is given, and the row it came from keeps its
+    facts for this run."""
+    described = {r.id for r in harvest.nodes} - {ref.target for ref in harvest.references}
+    renamed = resolve_identities(store, harvest)
+    if not harvest.references:
+        return
+    described = {renamed.get(node_id, node_id) for node_id in described}
+    targets = {renamed.get(ref.target, ref.target) for ref in harvest.references}
+    referenced_only = targets - described
+    missing = referenced_only - set(harvest_store.existing(store, sorted(referenced_only)))
+    labels = {record.id: record.label for record in harvest.nodes}
+    beside = {rel.source_id if rel.target_id in missing else rel.target_id for rel in harvest.rels
+              if rel.source_id in missing or rel.target_id in missing}
+    dropped = missing | {node_id for node_id in beside if labels.get(node_id) == "Integration"}
+    harvest.nodes = [r for r in harvest.nodes if r.id not in dropped and r.id not in referenced_only]
+    harvest.rels = [r for r in harvest.rels if r.source_id not in dropped and r.target_id not in dropped]
+    for ref in harvest.references:
+        if renamed.get(ref.target, ref.target) in missing:
+            harvest.warnings.append(ref.warning)
+            harvest.keep.add(renamed.get(ref.row_node, ref.row_node))
 
 
 def _match_value(label: str, prop: str, record: NodeRecord) -> Any:
@@ -319,7 +377,7 @@ def _grouped(harvest: Harvest) -> tuple[dict[str, list[NodeRecord]], dict[str, l
     return nodes, rels
 
 
-def _compare(store: Store, run: HarvestRun, harvest: Harvest) -> None:
+def _compare(store: Store, source: SourceSettings, run: HarvestRun, harvest: Harvest) -> None:
     """A dry run: what a load and cleanup would do, counted against the store; nothing written."""
     nodes, rels = _grouped(harvest)
     diff: dict[str, dict[str, int]] = {}
@@ -327,23 +385,30 @@ def _compare(store: Store, run: HarvestRun, harvest: Harvest) -> None:
         diff[label] = harvest_store.diff_nodes(store, label, records)
     for rel_type, records in rels.items():
         diff[rel_type] = harvest_store.diff_rels(store, rel_type, records)
-    keep = [r.id for r in harvest.nodes] + [r.id for r in harvest.rels]
-    for fact_type, counts in harvest_store.claimed(store, run.source, keep_ids=keep).items():
+    keep = [r.id for r in harvest.nodes] + [r.id for r in harvest.rels] + harvest_store.row_facts(store, sorted(harvest.keep))
+    claims = harvest_store.claimed(store, run.source, keep_ids=keep)
+    for fact_type, counts in claims.items():
         diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
     for counts in diff.values():
         counts.setdefault("would_delete", 0)
-    run.created, run.updated, run.unchanged, run.would_delete = (
-        sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged", "would_delete"))
+    run.created, run.updated, run.unchanged = (
+        sum(c.get(k, 0) for c in diff.values()) for k in ("created", "updated", "unchanged"))
     run.diff = diff
+    # Nothing is loaded in a dry run: what the source holds now is what it held before.
+    total = sum(c["total"] for c in claims.values())
+    run.would_hold = _held(source, run, claims, total)
+    if run.would_hold:
+        run.notes = [*run.notes, f"the real run would be held: {_hold_reason(source, run, total)}"]
 
 
 def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None = None,
          progress: Progress = lambda stage: None) -> None:
     """Load a harvest's records in batches; counts in total and per type, and conflicts, go on the run."""
+    skip, conflicts = harvest_store.overruled(store, harvest.rels)
+    harvest.rels = [r for r in harvest.rels if r.id not in skip]
     nodes, rels = _grouped(harvest)
-    conflicts: list[dict] = []
     skipped = 0
-    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id}
+    params = {"source": run.source, "actor": actor or f"harvest:{run.source}", "run_id": run.id, "day": run.observed_at}
     for fact_type, records in [*nodes.items(), *rels.items()]:
         progress(f"load {fact_type}")
         loader = load_nodes if fact_type in nodes else load_rels
@@ -361,13 +426,30 @@ def load(store: Store, run: HarvestRun, harvest: Harvest, *, actor: str | None =
         run.errors = [*run.errors, f"{skipped} relationship(s) named a node that does not exist"]
 
 
-def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, allow_mass_delete: bool) -> None:
-    claims = harvest_store.claimed(store, source.id, run_id=run.id)
+def _cleanup(store: Store, source: SourceSettings, run: HarvestRun, harvest: Harvest, allow_mass_delete: bool,
+             held_before: dict[str, dict[str, int]]) -> None:
+    """Close what the source no longer has, unless that is more than its share of what it held
+    before the run (the run's new facts do not dilute the share) and nobody confirmed it."""
+    keep = harvest_store.row_facts(store, sorted(harvest.keep))
+    claims = harvest_store.claimed(store, source.id, run_id=run.id, keep_ids=keep)
     for fact_type, counts in claims.items():
         run.diff.setdefault(fact_type, {"created": 0, "updated": 0, "unchanged": 0})["would_delete"] = counts["gone"]
-    total = sum(c["total"] for c in claims.values())
-    run.would_delete = sum(c["gone"] for c in claims.values())
-    if total and run.would_delete / total > source.max_delete_share and not allow_mass_delete:
+    total = sum(c["total"] for c in held_before.values())
+    if _held(source, run, claims, total) and not allow_mass_delete:
         run.status = "needs-confirmation"
+        run.notes = [*run.notes, f"held: {_hold_reason(source, run, total)}"]
         return
-    run.deleted = harvest_store.remove_stale(store, source.id, run.id)
+    outcome = harvest_store.close_stale(store, source.id, run.id, run.observed_at, keep)
+    run.closed, run.deleted = outcome["closed"], outcome["deleted"]
+
+
+def _held(source: SourceSettings, run: HarvestRun, claims: dict[str, dict[str, int]], total: int) -> bool:
+    """Sets the run's would_delete; true when that is more of the `total` facts the source held
+    before the run than it may remove without confirmation."""
+    run.would_delete = sum(c["gone"] for c in claims.values())
+    return bool(total) and run.would_delete / total > source.max_delete_share
+
+
+def _hold_reason(source: SourceSettings, run: HarvestRun, total: int) -> str:
+    return (f"{run.would_delete} of the source's {total} facts are no longer in it, more than its limit of "
+            f"{source.max_delete_share:.0%}; confirm the cleanup to remove them")

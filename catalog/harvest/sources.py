@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from catalog.errors import ConfigurationError, NotFound
 from catalog.settings import Settings
+from connectors import REGISTRY
 
 
 class SourceSettings(BaseModel):
@@ -59,7 +60,24 @@ class Sources:
         except ValidationError as error:
             raise ConfigurationError(f"{path} is not a valid sources file: {error.error_count()} problem(s)",
                                      errors=_errors(error)) from error
+        errors = [error for index, entry in enumerate(parsed.sources) for error in _setting_errors(index, entry)]
+        if errors:
+            raise ConfigurationError(f"{path} has settings its connectors do not take: {len(errors)} problem(s)",
+                                     errors=errors)
         return cls(path.resolve(), {entry.id: entry for entry in parsed.sources})
+
+
+def _setting_errors(index: int, entry: SourceSettings) -> list[dict[str, Any]]:
+    """A source's settings checked against its connector's own (unknown keys, unknown fields
+    in columns:), so that a mistake is named when the file is read, not when the source runs."""
+    connector = REGISTRY.get(entry.connector)
+    if connector is None:
+        return []
+    try:
+        connector.Config.model_validate(entry.settings)
+    except ValidationError as error:
+        return [{**e, "loc": ["sources", index, "settings", *e["loc"]]} for e in _errors(error)]
+    return []
 
 
 def _errors(error: ValidationError) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ disagreement is no longer listed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from catalog.errors import InvalidInput, NotFound
@@ -21,7 +22,7 @@ def _conflict(store: Store, conflict_id: str) -> dict[str, Any]:
 
 
 def _typed(label: str, field: str, text: str | None) -> Any:
-    """A conflict keeps values as text; the ontology says what the field really holds."""
+    """A conflict keeps values as text (lists as JSON); the ontology says what the field really holds."""
     prop = next((p for p in ONTOLOGY.all_props(ONTOLOGY.node(label)) if p.name == field), None)
     if prop is None or text is None or prop.kind in ("str", "date"):
         return text
@@ -29,8 +30,7 @@ def _typed(label: str, field: str, text: str | None) -> Any:
         return text.lower() == "true"
     if prop.kind == "int":
         return int(text)
-    raise InvalidInput(f"The source's value of '{field}' is a list; edit the entry instead.",
-                       errors=[{"loc": ["body", field], "msg": "lists are edited on the entry"}])
+    return json.loads(text)
 
 
 def take_source_value(store: Store, conflict_id: str, actor: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from neo4j import ManagedTransaction
 
 from catalog.errors import (AlreadyExists, Forbidden, HasDependants, InvalidInput, InvalidReference, NotFound,
                             PreconditionFailed)
-from catalog.store.cypher import label_test, ref_pattern, summary, type_of
+from catalog.store.cypher import label_test, ref_pattern, summary, type_of, valid_at
 from catalog.store import flows, history, security
 from catalog.store.driver import Store
 from catalog.store.ingest import now_iso
@@ -40,19 +41,27 @@ def projection(label: str) -> str:
             back = ref_pattern(ref, this="m", other="n")
             parts.append(f"{ref.reverse}: [{back} WHERE m:{referrer.label} | {summary('m')}]")
     if label in ONTOLOGY.rel("OWNS").targets:
-        parts.append(f"owners: [(o)-[r:OWNS]->(n) | {{id: o.id, name: o.name, type: {type_of('o')}, role: r.role}}]")
+        parts.append(f"owners: [(o)-[r:OWNS]->(n) WHERE {valid_at('r')} | "
+                     f"{{id: o.id, name: o.name, type: {type_of('o')}, role: r.role}}]")
     return "n {" + ", ".join(parts) + "}"
 
 
-def get_entity(store: Store, label: str, entity_id: str) -> dict[str, Any]:
-    rows = store.rows(f"MATCH (n:{label} {{id: $id}}) RETURN {projection(label)} AS entity", id=entity_id)
+def _day(as_of: date | None = None) -> str:
+    """The day the owners shown held their role: today unless asked of another day."""
+    return (as_of or date.today()).isoformat()
+
+
+def get_entity(store: Store, label: str, entity_id: str, as_of: date | None = None) -> dict[str, Any]:
+    rows = store.rows(f"MATCH (n:{label} {{id: $id}}) RETURN {projection(label)} AS entity", id=entity_id,
+                      as_of=_day(as_of))
     if not rows:
         raise NotFound(f"No {label} with id '{entity_id}'.")
     return rows[0]["entity"]
 
 
 def _get(tx: ManagedTransaction, label: str, entity_id: str) -> dict[str, Any]:
-    record = tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN {projection(label)} AS entity", id=entity_id).single()
+    record = tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN {projection(label)} AS entity", id=entity_id,
+                    as_of=_day()).single()
     if record is None:
         raise NotFound(f"No {label} with id '{entity_id}'.")
     return record["entity"]
@@ -91,7 +100,7 @@ def list_entities(store: Store, label: str, query: ListQuery) -> tuple[list[dict
         items = tx.run(
             f"MATCH (n:{label}) {where} WITH n ORDER BY {order} SKIP $offset LIMIT $limit "
             f"RETURN {projection(label)} AS entity",
-            params, offset=query.offset, limit=query.limit,
+            params, offset=query.offset, limit=query.limit, as_of=_day(),
         )
         return [r["entity"] for r in items], total
 
@@ -154,6 +163,11 @@ def _set_ref_statement(label: str, field: str) -> str:
     return f"""
 MATCH (n:{label} {{id: $id}})
 OPTIONAL MATCH {arrow} WHERE {label_test('m', ref.targets)} AND NOT m.id IN $targets
+// A relationship a source brought, removed by a person, stays removed: no harvest brings it back.
+FOREACH (_ IN CASE WHEN r.source <> '{MANUAL}' OR size(coalesce(r.seen, [])) > 0 THEN [1] ELSE [] END |
+  MERGE (f:RemovedFact {{id: r.id}})
+  SET f.type = type(r), f.source_id = startNode(r).id, f.target_id = endNode(r).id, f.removed_by = $actor,
+      f.removed_at = $now)
 DELETE r
 WITH DISTINCT n
 UNWIND $rows AS row

@@ -3,6 +3,7 @@ stale facts and their paged cleanup, harvest runs and conflicts."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from catalog.store import flows, history
@@ -11,6 +12,7 @@ from catalog.store.driver import Store
 from catalog.store.ingest import label_props, now_iso
 from catalog.store.schema import ENTITY
 from ontology import ONTOLOGY
+from ontology.catalog import ONE_HOLDER_ROLES
 from ontology.records import NodeRecord, RelRecord
 
 CLEANUP_PAGE = 2000
@@ -51,10 +53,26 @@ def diff_rels(store: Store, rel_type: str, records: list[RelRecord]) -> dict[str
         "sum(CASE WHEN x IS NOT NULL AND size(changed) = 0 THEN 1 ELSE 0 END) AS unchanged", rows=rows)[0]
 
 
+def row_facts(store: Store, node_ids: list[str]) -> list[str]:
+    """The ids of the facts that hang off these nodes: the nodes, every edge touching them, and
+    what they reach in two steps outward (a system's datasets and their formats, its integrations
+    and their targets). A run keeps these when the row that gave the node had a problem."""
+    if not node_ids:
+        return []
+    rows = store.rows(
+        f"MATCH (k:{ENTITY}) WHERE k.id IN $ids "
+        "OPTIONAL MATCH (k)-[near]-() "
+        "OPTIONAL MATCH (k)-[step]->(x)-[far]->(y) "
+        "WITH collect(DISTINCT k.id) + collect(DISTINCT near.id) + collect(DISTINCT step.id) "
+        "  + collect(DISTINCT x.id) + collect(DISTINCT far.id) + collect(DISTINCT y.id) AS ids "
+        "UNWIND ids AS id RETURN DISTINCT id", ids=node_ids)
+    return [row["id"] for row in rows if row["id"]]
+
+
 def claimed(store: Store, source: str, run_id: str | None = None, keep_ids: list[str] | None = None) -> dict[str, dict[str, int]]:
     """Per type, how many facts this source has, and how many it no longer has: not seen in
-    `run_id` (after a run) or not among `keep_ids` (for a dry run)."""
-    gone = "NOT $mark IN x.seen" if run_id else "NOT x.id IN $keep"
+    `run_id` (after a run, apart from `keep_ids`) or not among `keep_ids` (for a dry run)."""
+    gone = "NOT $mark IN x.seen AND NOT x.id IN $keep" if run_id else "NOT x.id IN $keep"
     params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "keep": keep_ids or []}
     nodes = store.rows(
         f"MATCH (x:{ENTITY}) WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) "
@@ -65,40 +83,120 @@ def claimed(store: Store, source: str, run_id: str | None = None, keep_ids: list
     return {row["type"]: {"total": row["total"], "gone": row["gone"]} for row in nodes + edges}
 
 
-def remove_stale(store: Store, source: str, run_id: str) -> int:
-    """Withdraw this source's claim on every fact the run did not see, a page at a time; delete
-    the facts no other source and no person still holds. Returns how many were deleted. Each page
-    redraws the flow edges of what it deleted in its own transaction."""
-    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE,
-              "base": sorted(flows.FLOWS.base_types)}
-    deleted = 0
-    for pattern, delete in (("(a)-[x]->(b)", "DELETE x"), (f"(x:{ENTITY})", "DETACH DELETE x")):
-        guard = "" if delete == "DELETE x" else " AND NOT EXISTS { MATCH (x)-[r]-() WHERE r.source = 'manual' }"
-        # A base relationship's flow edges are redrawn from one of its ends, a node's from itself.
-        touched = "CASE WHEN type(x) IN $base THEN a.id END" if delete == "DELETE x" else "x.id"
-        statement = (
-            f"MATCH {pattern} WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) AND NOT $mark IN x.seen "
-            "WITH * LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
-            f"WITH *, size(x.seen) = 0 AND NOT ({_KEEP}){guard} AS orphan "
-            f"WITH *, CASE WHEN orphan THEN {touched} END AS touched "
-            f"CALL {{ WITH x, orphan WITH x WHERE orphan {delete} RETURN count(*) AS removed }} "
-            "RETURN count(x) AS withdrawn, sum(removed) AS removed, collect(touched) AS touched")
+# Facts bounded in time: closed and kept when their source no longer has them, so that what held
+# on a past day can still be answered.
+_TEMPORAL_RELS = [rel.type for rel in ONTOLOGY.relationships if rel.temporal]
+_DATED_NODES = [node.label for node in ONTOLOGY.nodes if any(p.name == "valid_to" for p in node.props)]
 
-        def page(tx) -> dict[str, Any]:
-            row = tx.run(statement, params).single()
-            flows.refresh(tx, row["touched"])
-            return row.data()
+
+def _close_page(tx, pattern: str, decide: str, bounded: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """One page of a source's facts a run did not see: the claim withdrawn, each fact nobody
+    else holds closed or deleted as `decide` says; returns those facts with what they were."""
+    return tx.run(
+        f"MATCH {pattern} WHERE any(s IN coalesce(x.seen, []) WHERE s STARTS WITH $prefix) AND NOT $mark IN x.seen "
+        "AND NOT x.id IN $keep WITH x LIMIT $page SET x.seen = [s IN x.seen WHERE NOT s STARTS WITH $prefix] "
+        f"WITH x, properties(x) AS before, {type_of('x') if pattern.startswith('(x') else 'type(x)'} AS type, "
+        f"size(x.seen) = 0 AND NOT ({_KEEP}) AS orphan "
+        f"WITH x, before, type, CASE WHEN NOT orphan THEN 'withdraw' ELSE {decide} END AS outcome "
+        "FOREACH (_ IN CASE WHEN outcome = 'close' THEN [1] ELSE [] END | "
+        f"  SET x.closed = $day, x.valid_to = CASE WHEN NOT ({bounded}) THEN x.valid_to "
+        "  WHEN x.valid_to IS NULL OR x.valid_to > $day THEN $day ELSE x.valid_to END) "
+        # Flow edges are redrawn from a node itself, or from the start of a relationship.
+        f"WITH x, before, type, outcome, x.id AS id, properties(x) AS after, "
+        f"{'x.id' if pattern.startswith('(x') else 'startNode(x).id'} AS touched "
+        "CALL { WITH x, outcome WITH x WHERE outcome = 'delete' DETACH DELETE x } "
+        "RETURN id, type, outcome, before, after, touched", params).data()
+
+
+def close_stale(store: Store, source: str, run_id: str, day: str, keep_ids: list[str] | None = None) -> dict[str, int]:
+    """Withdraw this source's claim on every fact the run did not see (apart from `keep_ids`), a
+    page at a time. A fact no
+    other source and no person still holds is closed on `day` and kept (temporal relationships,
+    nodes that still have relationships, and what an integration that closes carries) or, when
+    nothing of the past hangs on it, deleted. Each closed or deleted fact is a change record.
+    Returns how many were closed and deleted."""
+    params = {"prefix": f"{source}|", "mark": f"{source}|{run_id}", "page": CLEANUP_PAGE, "day": day,
+              "temporal": _TEMPORAL_RELS, "dated": _DATED_NODES, "keep": keep_ids or []}
+    edge_outcome = ("CASE WHEN type(x) IN $temporal OR any(i IN [startNode(x), endNode(x)] WHERE i:Integration "
+                    "AND NOT $mark IN coalesce(i.seen, [])) THEN CASE WHEN type(x) IN $temporal THEN 'close' "
+                    "ELSE 'keep' END ELSE 'delete' END")
+    node_outcome = "CASE WHEN EXISTS { (x)--() } OR any(l IN labels(x) WHERE l IN $dated) THEN 'close' ELSE 'delete' END"
+    counts = {"close": 0, "delete": 0}
+    actor = f"harvest:{source}"
+    steps = (("()-[x]->()", edge_outcome, "true"),
+             (f"(x:{ENTITY})", node_outcome, "any(l IN labels(x) WHERE l IN $dated)"))
+    for pattern, decide, bounded in steps:
+        def work(tx) -> list[dict[str, Any]]:
+            facts = _close_page(tx, pattern, decide, bounded, params)
+            flows.refresh(tx, [f["touched"] for f in facts if f["outcome"] in ("close", "delete")
+                               and (f["type"] in flows.FLOWS.base_types or f["type"] in flows.LABELS)])
+            for fact in facts:
+                if fact["outcome"] in counts:
+                    history.record(tx, fact["outcome"], fact["id"], fact["type"], actor, fact["before"],
+                                   fact["after"] if fact["outcome"] == "close" else None, run_id=run_id)
+            return facts
 
         while True:
-            row = store.write(page)
-            deleted += row["removed"] or 0
-            if row["withdrawn"] < CLEANUP_PAGE:
+            facts = store.write(work)
+            for fact in facts:
+                counts[fact["outcome"]] = counts.get(fact["outcome"], 0) + 1
+            if len(facts) < CLEANUP_PAGE:
                 break
-    return deleted
+    return {"closed": counts["close"], "deleted": counts["delete"]}
+
+
+def overruled(store: Store, rels: list[RelRecord]) -> tuple[set[str], list[dict[str, Any]]]:
+    """Relationships a person's decision stands against: one the person removed (a RemovedFact),
+    and an owner in a one-holder role other than the one a person set. Returns the ids not to
+    load and the conflicts to list instead."""
+    removed = store.rows("UNWIND $ids AS id MATCH (f:RemovedFact {id: id}) RETURN f {.*} AS fact",
+                         ids=[r.id for r in rels])
+    skip = {row["fact"]["id"] for row in removed}
+    conflicts = [{"entity_id": f["id"], "field": f["type"], "manual_value": f"removed by {f['removed_by']}",
+                  "source_value": f"{f['source_id']} → {f['target_id']}"} for f in (row["fact"] for row in removed)]
+    owners = [{"id": r.id, "owner": r.source_id, "resource": r.target_id, "role": r.props.get("role")}
+              for r in rels if r.type == "OWNS" and r.props.get("role") in ONE_HOLDER_ROLES and r.id not in skip]
+    set_by_person = store.rows(
+        "UNWIND $owners AS row MATCH (o:Entity)-[r:OWNS {role: row.role}]->(:Entity {id: row.resource}) "
+        "WHERE r.source = 'manual' AND o.id <> row.owner AND r.closed IS NULL "
+        "AND (r.valid_to IS NULL OR r.valid_to >= $today) "
+        "AND NOT EXISTS { MATCH (:Entity {id: row.owner})-[same:OWNS {role: row.role}]->(:Entity {id: row.resource}) "
+        "                 WHERE same.closed IS NULL } "
+        "RETURN row, collect(o.id) AS holders", owners=owners, today=date.today().isoformat())
+    for found in set_by_person:
+        row = found["row"]
+        skip.add(row["id"])
+        conflicts.append({"entity_id": row["resource"], "field": f"owner:{row['role']}",
+                          "manual_value": ", ".join(sorted(found["holders"])), "source_value": row["owner"]})
+    return skip, conflicts
+
+
+def purge_closed(store: Store, before: str, actor: str) -> int:
+    """Remove, on purpose, the facts whose interval ended before the day (and nodes a harvest closed
+    before it that nothing hangs on any more); each removal is a change record."""
+    def work(tx) -> int:
+        edges = tx.run(f"MATCH ()-[x]->() WHERE type(x) IN $temporal AND x.valid_to < $before "
+                       "WITH x, x.id AS id, type(x) AS type, properties(x) AS before DELETE x "
+                       "RETURN id, type, before", temporal=_TEMPORAL_RELS, before=before).data()
+        nodes = tx.run(f"MATCH (x:{ENTITY}) WHERE x.closed < $before AND NOT EXISTS {{ (x)--() }} "
+                       f"WITH x, x.id AS id, {type_of('x')} AS type, properties(x) AS before DELETE x "
+                       "RETURN id, type, before", before=before).data()
+        for fact in edges + nodes:
+            history.record(tx, "purge", fact["id"], fact["type"], actor, fact["before"], None)
+        return len(edges) + len(nodes)
+
+    return store.write(work)
 
 
 def save_run(store: Store, run: dict[str, Any]) -> None:
     store.execute("MERGE (r:HarvestRun {id: $run.id}) SET r += $run", run=run)
+
+
+def latest_observed(store: Store, source: str) -> str | None:
+    """The day the source's latest applied run observed (a held run loaded what it saw too)."""
+    rows = store.rows("MATCH (r:HarvestRun {source: $source}) WHERE r.status IN ['succeeded', 'needs-confirmation'] "
+                      "AND NOT coalesce(r.dry_run, false) RETURN max(r.observed_at) AS day", source=source)
+    return rows[0]["day"]
 
 
 def list_runs(store: Store, source: str | None, status: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
@@ -159,10 +257,20 @@ def take_source_value(store: Store, conflict: dict[str, Any], value: Any, actor:
                "x.last_modified_by = $actor, "
                "x.manual_fields = [f IN coalesce(x.manual_fields, []) WHERE f <> $field]",
                id=conflict["entity_id"], props={field: value}, actor=actor, field=field)
-        if found["type"] in flows.LABELS:
-            flows.refresh(tx, [conflict["entity_id"]])
         history.record(tx, "update", conflict["entity_id"], found["type"], actor,
                        {field: found["x"].get(field)}, {field: value})
         tx.run("MATCH (c:Conflict {id: $id}) DELETE c", id=conflict["id"])
 
     store.write(work)
+
+
+def known_names(store: Store, label: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Id -> name, aliases and the source that created the node, for the nodes that exist."""
+    rows = store.rows(f"MATCH (n:{label}) WHERE n.id IN $ids "
+                      "RETURN n.id AS id, n.name AS name, n.aliases AS aliases, n.source AS source", ids=ids)
+    return {row["id"]: {k: row[k] for k in ("name", "aliases", "source")} for row in rows}
+
+
+def existing(store: Store, ids: list[str]) -> list[str]:
+    """Those of the ids that are nodes of the catalog."""
+    return [row["id"] for row in store.rows(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids RETURN n.id AS id", ids=ids)]

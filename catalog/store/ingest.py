@@ -2,18 +2,20 @@
 
 The demo loader and every connector write through here; nobody writes ingest Cypher by hand.
 Each batch first asks which of its facts exist: the new ones are written by a create-only
-statement (no comparison, no conflicts possible), the others merged and compared. A fact a load
-leaves unchanged keeps its version, so loading twice is a no-op apart from last_seen.
-Relationships carry no run_id: their `seen` marks ("source|run") hold it already.
+statement (nothing to compare, no conflict possible), the others merged and compared. A fact a
+load leaves unchanged keeps its version, so loading twice is a no-op apart from last_seen.
+Relationships carry no run_id: their `seen` marks ("source|run") hold it already. Each batch
+redraws, in its transaction, the flow edges it changes (`catalog.store.flows`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from catalog.store import flows
 from catalog.store.cypher import label_test
@@ -38,7 +40,7 @@ WITH x, row, created,
           AND ((x[k] IS NULL) <> (row.props[k] IS NULL) OR x[k] <> row.props[k])] END AS changed,
      CASE WHEN created OR size(manual) = 0 THEN [] ELSE [k IN keys(row.props) WHERE k IN manual
           AND row.props[k] IS NOT NULL AND (x[k] IS NULL OR x[k] <> row.props[k])
-          | {entity_id: x.id, field: k, manual_value: toString(x[k]), source_value: toString(row.props[k])}] END AS conflicts
+          | {entity_id: x.id, field: k, manual_value: x[k], source_value: row.props[k]}] END AS conflicts
 FOREACH (k IN changed | SET x[k] = row.props[k])
 SET x.last_seen = $now,{run_id}
     x.seen = [s IN coalesce(x.seen, []) WHERE NOT s STARTS WITH $source + '|'] + ($source + '|' + $run_id),
@@ -54,17 +56,12 @@ def _stamp(node: bool) -> str:
     return _MERGE_STAMP.replace("{run_id}", " x.run_id = $run_id," if node else "")
 
 
-def _create_stamp(node: bool) -> str:
+def _create_stamp(node: bool, dated: bool) -> str:
     """Provenance of facts known to be new, set once."""
     return ("SET x += row.props, x.id = row.id, x.first_seen = $now, x.last_seen = $now, x.version = 1, "
-            f"x.source = $source, x.seen = [$source + '|' + $run_id], x.last_modified_by = $actor{', x.run_id = $run_id' if node else ''} "
+            f"x.source = $source, x.seen = [$source + '|' + $run_id], x.last_modified_by = $actor"
+            f"{', x.run_id = $run_id' if node else ''}{', x.valid_from = coalesce(row.props.valid_from, $day)' if dated else ''} "
             "RETURN count(x) AS written, count(x) AS created, 0 AS updated, [] AS conflicts")
-
-
-def label_props(label: str, props: dict) -> dict:
-    """The record's properties plus those the ontology derives from them."""
-    node = ONTOLOGY.node(label)
-    return {**props, **{p.name: p.derive(props) for p in node.props if p.derive is not None}}
 
 
 def _touched(expression: str | None, new_rel: bool = False) -> str:
@@ -76,22 +73,36 @@ def _touched(expression: str | None, new_rel: bool = False) -> str:
     return f", collect(CASE WHEN size(changed) > 0 THEN {expression} END) AS touched, {new} AS new"
 
 
+def label_props(label: str, props: dict) -> dict:
+    """The record's properties plus those the ontology derives from them."""
+    node = ONTOLOGY.node(label)
+    return {**props, **{p.name: p.derive(props) for p in node.props if p.derive is not None}}
+
+
 @cache
 def node_statement(label: str) -> str:
-    ONTOLOGY.node(label)  # only ontology labels reach the query text
+    node = ONTOLOGY.node(label)  # only ontology labels reach the query text
+    dated = any(p.name == "valid_from" for p in node.props)
     # Flow edges copy the properties of the node they pass through (an integration's kind).
     touched = "x.id" if label in flows.FLOWS.via_labels else None
     return f"""
 UNWIND $rows AS row
 MERGE (x:{label} {{id: row.id}})
-ON CREATE SET x:{ENTITY}, x.first_seen = $now, x.version = 0, x.source = $source
+ON CREATE SET x:{ENTITY}, x.first_seen = $now, x.version = 0, x.source = $source{
+    ", x.valid_from = coalesce(row.props.valid_from, $day)" if dated else ""}
+// A node a run closed and a later run sees again is open again.
+WITH x, row, x.closed IS NOT NULL AS reopened
+SET x.valid_to = CASE WHEN reopened AND x.valid_to = x.closed THEN null ELSE x.valid_to END, x.closed = null,
+    x.version = x.version + CASE WHEN reopened THEN 1 ELSE 0 END
+WITH x, row
 {_stamp(node=True)}{_touched(touched)}"""
 
 
 @cache
 def node_create_statement(label: str) -> str:
-    ONTOLOGY.node(label)
-    return f"UNWIND $rows AS row CREATE (x:{label}:{ENTITY}) {_create_stamp(node=True)}, [] AS touched, [] AS new"
+    dated = any(p.name == "valid_from" for p in ONTOLOGY.node(label).props)
+    return (f"UNWIND $rows AS row CREATE (x:{label}:{ENTITY}) {_create_stamp(node=True, dated=dated)}, "
+            "[] AS touched, [] AS new")
 
 
 def _existing_nodes(tx, batch: list[dict]) -> set[str]:
@@ -99,46 +110,71 @@ def _existing_nodes(tx, batch: list[dict]) -> set[str]:
                       ids=[row["id"] for row in batch]).single()["found"])
 
 
-@cache
-def rel_statement(rel_type: str) -> str:
-    rel = ONTOLOGY.rel(rel_type)
-    key = ", ".join(f"{name}: row.props.{name}" for name in rel.key)
-    return f"""
-UNWIND $rows AS row
-{_ends(rel_type)}
-MERGE (a)-[x:{rel.type}{f' {{{key}}}' if key else ''}]->(b)
-ON CREATE SET x.id = row.id, x.first_seen = $now, x.version = 0, x.source = $source
-{_stamp(node=False)}{_touched(_flow_end(rel.type), new_rel=True)}"""
-
-
 def _ends(rel_type: str) -> str:
     """Both end nodes of each row. The hints keep both look-ups index seeks: planned on a nearly
     empty graph, Neo4j chose to scan the whole id index for every row (quadratic; found on a
     fresh database)."""
     rel = ONTOLOGY.rel(rel_type)
-    return (f"MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) WHERE {label_test('a', rel.sources)} "
-            f"MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}")
-
-
-@cache
-def rel_create_statement(rel_type: str) -> str:
-    new = "collect(x.id)" if rel_type in flows.FLOWS.base_types else "[]"
-    return f"UNWIND $rows AS row {_ends(rel_type)} CREATE (a)-[x:{rel_type}]->(b) {_create_stamp(node=False)}, [] AS touched, {new} AS new"
-
-
-@cache
-def _existing_rels_statement(rel_type: str) -> str:
-    """Which rows name a relationship that exists: the same ends, type and key, as MERGE finds it."""
-    rel = ONTOLOGY.rel(rel_type)
-    key = "".join(f" AND x.{name} = row.props.{name}" for name in rel.key)
-    return (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}})-[x:{rel_type}]->(b:{ENTITY} {{id: row.target}}) "
-            f"WHERE true{key} RETURN collect(DISTINCT row.id) AS found")
+    return f"""
+UNWIND $rows AS row
+MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) WHERE {label_test('a', rel.sources)}
+MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}"""
 
 
 def _flow_end(rel_type: str) -> str | None:
     if rel_type not in flows.FLOWS.base_types:
         return None
     return "row.source" if flows.touched_end(rel_type) == "a" else "row.target"
+
+
+@cache
+def rel_statement(rel_type: str) -> str:
+    rel = ONTOLOGY.rel(rel_type)
+    key = ", ".join(f"{name}: row.props.{name}" for name in rel.key)
+    pattern = f"(a)-[x:{rel.type}{f' {{{key}}}' if key else ''}]->(b)"
+    ends, stamp = _ends(rel_type), _stamp(node=False) + _touched(_flow_end(rel_type), new_rel=True)
+    if not rel.temporal:
+        return f"""{ends}
+MERGE {pattern}
+ON CREATE SET x.id = row.id, x.first_seen = $now, x.version = 0, x.source = $source
+{stamp}"""
+    # A pair holds one interval after another. The source's fact is the pair's current interval:
+    # one no run has closed (a person's interval only while it has not ended). Otherwise the
+    # fact (re)starts as a new interval, under the fact's id while that is free.
+    return f"""{ends}
+OPTIONAL MATCH {pattern.replace('[x:', '[current:')}
+WHERE current.closed IS NULL AND (current.source <> 'manual' OR current.valid_to IS NULL OR $day IS NULL
+      OR current.valid_to >= $day)
+WITH a, b, row, current ORDER BY current.valid_from DESC
+WITH a, b, row, head(collect(current)) AS current
+CALL {{
+  WITH current WITH current WHERE current IS NOT NULL RETURN current AS x
+  UNION
+  WITH a, b, row, current WITH a, b, row WHERE current IS NULL
+  CREATE {pattern}
+  SET x.id = CASE WHEN EXISTS {{ MATCH (a)-[taken:{rel.type} {{id: row.id}}]->(b) }}
+                  THEN row.id + '-' + left(replace(randomUUID(), '-', ''), 12) ELSE row.id END,
+      x.first_seen = $now, x.version = 0, x.source = $source, x.valid_from = coalesce(row.props.valid_from, $day)
+  RETURN x
+}}
+{stamp}"""
+
+
+@cache
+def rel_create_statement(rel_type: str) -> str:
+    rel = ONTOLOGY.rel(rel_type)
+    new = "collect(x.id)" if rel_type in flows.FLOWS.base_types else "[]"
+    return (f"{_ends(rel_type)} CREATE (a)-[x:{rel_type}]->(b) {_create_stamp(node=False, dated=rel.temporal)}, "
+            f"[] AS touched, {new} AS new")
+
+
+@cache
+def _existing_rels_statement(rel_type: str) -> str:
+    """Which rows name a relationship that exists, in any interval: the same ends, type and key."""
+    rel = ONTOLOGY.rel(rel_type)
+    key = "".join(f" AND x.{name} = row.props.{name}" for name in rel.key)
+    return (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}})-[x:{rel_type}]->(b:{ENTITY} {{id: row.target}}) "
+            f"WHERE true{key} RETURN collect(DISTINCT row.id) AS found")
 
 
 @dataclass
@@ -159,6 +195,13 @@ def batches(rows: Iterable[dict], size: int = BATCH_SIZE) -> Iterator[list[dict]
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _text(value: Any) -> str | None:
+    """A conflict's value as text, whatever its kind: lists (keywords, themes, aliases) as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _load(store: Store, statements: tuple[str, str], existing, rows: Iterable[dict], params: dict,
@@ -187,21 +230,25 @@ def _load(store: Store, statements: tuple[str, str], existing, rows: Iterable[di
             counts.written += result["written"]
             counts.created += result["created"] or 0
             counts.updated += result["updated"] or 0
-            counts.conflicts += result["conflicts"]
+            counts.conflicts += [{**c, "manual_value": _text(c["manual_value"]), "source_value": _text(c["source_value"])}
+                                 for c in result["conflicts"]]
             counts.skipped += result["rows"] - result["written"]
     return counts
 
 
 def load_nodes(store: Store, label: str, records: Iterable[NodeRecord], *, source: str,
-               actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
+               actor: str, run_id: str | None = None, now: str | None = None, day: str | None = None) -> LoadCounts:
+    """`day`: the date a harvest run observed the source; facts it starts hold from then."""
     rows = ({"id": r.id, "props": label_props(label, r.props)} for r in records)
-    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
+    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
     return _load(store, (node_create_statement(label), node_statement(label)), _existing_nodes, rows, params)
 
 
 def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, source: str,
-              actor: str, run_id: str | None = None, now: str | None = None) -> LoadCounts:
-    rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in records)
-    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso()}
+              actor: str, run_id: str | None = None, now: str | None = None, day: str | None = None) -> LoadCounts:
+    # One row per fact: a repeated row would start a second interval of a temporal fact.
+    unique = {r.id: r for r in records}.values()
+    rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in unique)
+    params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
     existing = lambda tx, batch: set(tx.run(_existing_rels_statement(rel_type), rows=batch).single()["found"])  # noqa: E731
     return _load(store, (rel_create_statement(rel_type), rel_statement(rel_type)), existing, rows, params, rel_type)

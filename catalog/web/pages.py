@@ -142,14 +142,15 @@ def list_page(type_path: str):
 def entity_page(type_path: str):
     node = node_of(type_path)
 
-    def handler(request: Request, user: UserDep, entity_id: str) -> Response:
+    def handler(request: Request, user: UserDep, entity_id: str, as_of: Optional[date] = None) -> Response:
         view = View(request, user)
-        entity = shown(user, node, entities.get_entity(view.store, node.label, entity_id))
+        day = as_of or date.today()
+        entity = shown(user, node, entities.get_entity(view.store, node.label, entity_id, day))
         ref_ids = [i for r in node.refs for i in (entity.get(r.field) or [] if r.many else [entity.get(r.field)]) if i]
         names = entries.summaries(view.store, ref_ids)
         access_summary = None
         if node.label in access.RESOURCE_TYPES and user.can("read_access"):
-            result = access.who_has_access(view.store, entity_id, date.today(), False, None, False, 0, 1000)
+            result = access.who_has_access(view.store, entity_id, day, False, None, False, 0, 1000)
             access_summary = {level: sum(1 for p in result.principals if p.level == level) for level in ACCESS_LEVELS}
         history = entries.changes(view.store, entity_id, 20) if user.can("history") else None
         confirmation = attestation.state_of(view.store, entity_id, date.today(), get_settings().attestation_period_days) \

@@ -76,3 +76,30 @@ def test_one_person_may_hold_several_ownership_roles(client):
     owners = client.get(f"/api/v1/systems/{system['id']}").json()["owners"]
     assert sorted(o["role"] for o in owners) == ["systemansvarlig", "systemeier"]
     assert client.get("/api/v1/ownerships", params={"role": "systemeier"}).json()["total"] == 1
+
+
+@pytest.mark.parametrize("path", ["access-grants", "memberships"])
+def test_one_pair_holds_several_intervals_that_do_not_overlap(client, path):
+    rel = next(r for r in ONTOLOGY.relationships if r.path == path)
+    source, target = _ends(client, rel)
+    pair = {rel.source_field: source["id"], rel.target_field: target["id"], **_required_props(rel)}
+    first = client.post(f"/api/v1/{path}", json={**pair, "valid_from": "2023-01-01", "valid_to": "2023-12-31"})
+    assert first.status_code == 201, first.text
+    # Joined again (or the level raised) from 2024: a second interval of the same pair.
+    second = client.post(f"/api/v1/{path}", json={**pair, "valid_from": "2024-01-01"})
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] != first.json()["id"]
+    listed = client.get(f"/api/v1/{path}", params={rel.target_field: target["id"]}).json()
+    assert sorted((e["valid_from"], e["valid_to"]) for e in listed["items"]) == [
+        ("2023-01-01", "2023-12-31"), ("2024-01-01", None)]
+    overlapping = assert_problem(client.post(f"/api/v1/{path}", json={**pair, "valid_from": "2023-06-01",
+                                                                       "valid_to": "2023-06-30"}), 409)
+    assert first.json()["id"] in overlapping["detail"]
+    stretched = client.patch(f"/api/v1/{path}/{first.json()['id']}", json={"valid_to": "2024-02-01"})
+    assert_problem(stretched, 409)
+    backwards = assert_problem(client.post(f"/api/v1/{path}", json={**pair, "valid_from": "2025-05-01",
+                                                                     "valid_to": "2025-04-01"}), 422)
+    assert {tuple(e["loc"]) for e in backwards["errors"]} == {("body", "valid_from"), ("body", "valid_to")}
+    patched = client.patch(f"/api/v1/{path}/{second.json()['id']}", json={"valid_to": "2023-06-01"})
+    assert {tuple(e["loc"]) for e in assert_problem(patched, 422)["errors"]} == {("body", "valid_from"),
+                                                                                  ("body", "valid_to")}

@@ -70,15 +70,19 @@ def test_harvesting_twice_changes_nothing_the_second_time(clean_store, tmp_path)
     assert system["seen"] == [f"inventory|{second.id}"]
 
 
-def test_removed_row_goes_unless_a_person_edited_it(clean_store, tmp_path, session_client):
+def test_removed_row_is_closed_and_kept_unless_a_person_edited_it(clean_store, tmp_path, session_client):
     rows = [system_row(n) for n in range(1, 11)]
     harvest(clean_store, tmp_path, rows)
     session_client.patch(f"/api/v1/systems/{sid(2)}", json={"description": "Kept by hand"})
     run = harvest(clean_store, tmp_path, rows[2:] + [rows[0]])  # rows 2 gone (edited) — and 3..10 stay
     run = harvest(clean_store, tmp_path, [rows[0]] + rows[2:9])  # now system 10 is gone too
-    assert run.status == "succeeded" and run.deleted >= 1
-    assert count(clean_store, "MATCH (n:System {id: $id}) RETURN count(n) AS n", id=sid(10)) == 0
-    assert count(clean_store, "MATCH (n:System {id: $id}) RETURN count(n) AS n", id=sid(2)) == 1
+    assert run.status == "succeeded" and run.closed >= 2
+    [gone] = clean_store.rows("MATCH (o:Person)-[r:OWNS]->(n:System {id: $id}) "
+                              "RETURN n.closed AS node, r.closed AS closed, r.valid_from AS since, r.valid_to AS until",
+                              id=sid(10))
+    assert gone == {"node": run.observed_at, "closed": run.observed_at, "since": run.observed_at, "until": run.observed_at}
+    kept = clean_store.rows("MATCH (n:System {id: $id}) RETURN n.closed AS closed, n.seen AS seen", id=sid(2))
+    assert kept == [{"closed": None, "seen": []}]
 
 
 def test_a_run_that_would_remove_half_is_held_until_confirmed(clean_store, tmp_path):
@@ -89,8 +93,8 @@ def test_a_run_that_would_remove_half_is_held_until_confirmed(clean_store, tmp_p
     assert held.status == "needs-confirmation" and held.deleted == 0 and held.would_delete > 0
     assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == before
     confirmed = harvest(clean_store, tmp_path, rows[:5], allow_mass_delete=True)
-    assert confirmed.status == "succeeded" and confirmed.deleted > 0
-    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 5
+    assert confirmed.status == "succeeded" and confirmed.closed > 0
+    assert count(clean_store, "MATCH (n:System) WHERE n.closed IS NULL RETURN count(n) AS n") == 5
 
 
 def test_a_source_that_fails_halfway_deletes_nothing(clean_store, tmp_path, session_client):
@@ -111,9 +115,12 @@ def test_malformed_rows_are_reported_and_skipped_or_fail_the_run(clean_store, tm
     rows = [system_row(1), system_row(2, Land="Atlantis"), system_row(3, Driftsmodell="I skyen et sted"),
             system_row(4, System=""), system_row(5, Personopplysninger="kanskje")]
     run = harvest(clean_store, tmp_path, rows)
-    assert run.status == "succeeded" and run.rows_skipped == 4
-    assert {e.split(":")[0] for e in run.errors} == {"row 3", "row 4", "row 5", "row 6"}
-    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 1
+    # A row without a system is skipped; a bad cell only leaves its field empty.
+    assert run.status == "succeeded" and run.rows_skipped == 1
+    assert run.errors == ["row 5: column 'System' is empty; a row needs the system's name"]
+    assert [w.split(":")[0] for w in run.warnings] == ["row 3", "row 4", "row 6"]
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 4
+    assert count(clean_store, "MATCH (n:System {name: 'System 3'}) WHERE n.hosting IS NULL RETURN count(n) AS n") == 1
     strict = SourceSettings(id="strict", connector="inventory", on_error="fail", settings={"path": "inventory.csv"})
     wipe(clean_store)
     failed = harvest(clean_store, tmp_path, rows, source=strict)

@@ -2,6 +2,7 @@
 # No "from __future__ import annotations" here: FastAPI must see the generated models themselves.
 
 
+from datetime import date
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Query, Response, status
@@ -72,8 +73,9 @@ def entity_router(node: NodeType) -> APIRouter:
 
     @router.get("/{entity_id}", response_model=Read, operation_id=f"get_{noun}", summary=f"Get one of the {node.path}",
                 openapi_extra=permission("read"))
-    def get(entity_id: str, store: StoreDep, user: UserDep, response: Response) -> dict:
-        found = entities.get_entity(store, label, entity_id)
+    def get(entity_id: str, store: StoreDep, user: UserDep, response: Response,
+            as_of: Annotated[Optional[date], Query(description="Owners as they stood on this day; today when left out.")] = None) -> dict:
+        found = entities.get_entity(store, label, entity_id, as_of)
         response.headers["ETag"] = etag(found.get("version"))
         return shown(user, found)
 
