@@ -16,7 +16,7 @@ from catalog.harvest import service as harvest_service
 from connectors.contract import Harvest
 from catalog.services import backup, lineage
 from catalog.store import entities, flows
-from catalog.store.harvest import remove_stale
+from catalog.store.harvest import close_stale
 from catalog.store.ingest import load_rels
 from ontology.records import NodeRecord, RelRecord
 from tests.services.test_against_bfs import DAYS, build, load, valid
@@ -119,7 +119,7 @@ def test_the_projection_kept_write_by_write_equals_a_rebuild(clean_store):
     datasets = [n for n, label in world.nodes.items() if label == "Dataset" and n != dataset]
     load_rels(clean_store, "DERIVED_FROM", [RelRecord("DERIVED_FROM", datasets[0], datasets[1], {"via": "job-x"})],
               source="jobs", actor="test", run_id="r1")
-    remove_stale(clean_store, "jobs", "r2")
+    close_stale(clean_store, "jobs", "r2", "2026-12-01")
     assert _projection(clean_store) == _rebuilt(clean_store)
 
 
@@ -146,8 +146,13 @@ def test_a_harvest_keeps_the_projection_in_step(clean_store):
     assert {(s, t) for s, t, _ in _projection(clean_store)} == {
         ("system-a", "system-b"), ("system-a", "system-a.elever"), ("system-a.elever", "system-b")}
     assert _projection(clean_store) == _rebuilt(clean_store)
-    remove_stale(clean_store, "sheet", "run-2")  # the next run saw none of it
-    assert _projection(clean_store) == [] == _rebuilt(clean_store)
+    # The next run sees none of it: the integration is closed on its day, not deleted, and its flow
+    # edges end that day with it; the past keeps the flow.
+    close_stale(clean_store, "sheet", "run-2", "2026-12-01")
+    assert _projection(clean_store) == _rebuilt(clean_store)
+    then = lineage.traverse(clean_store, "system-a", "downstream", 3, date(2026, 12, 1))
+    after = lineage.traverse(clean_store, "system-a", "downstream", 3, date(2026, 12, 2))
+    assert "system-b" in then.nodes and "system-b" not in after.nodes
 
 
 def _all_flow_edges(world) -> list[tuple]:
