@@ -8,7 +8,7 @@ truncation flag must match a plain-Python walk over the world's own flow list.
 from __future__ import annotations
 
 from collections import deque
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -148,10 +148,11 @@ def test_a_harvest_keeps_the_projection_in_step(clean_store):
     assert _projection(clean_store) == _rebuilt(clean_store)
     # The next run sees none of it: the integration is closed on its day, not deleted, and its flow
     # edges end that day with it; the past keeps the flow.
-    close_stale(clean_store, "sheet", "run-2", "2026-12-01")
+    today = date.today()
+    close_stale(clean_store, "sheet", "run-2", today.isoformat())
     assert _projection(clean_store) == _rebuilt(clean_store)
-    then = lineage.traverse(clean_store, "system-a", "downstream", 3, date(2026, 12, 1))
-    after = lineage.traverse(clean_store, "system-a", "downstream", 3, date(2026, 12, 2))
+    then = lineage.traverse(clean_store, "system-a", "downstream", 3, today)
+    after = lineage.traverse(clean_store, "system-a", "downstream", 3, today + timedelta(days=1))
     assert "system-b" in then.nodes and "system-b" not in after.nodes
 
 
