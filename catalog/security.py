@@ -72,7 +72,7 @@ def hash_token(token: str) -> str:
 
 
 def create_token(store: Store, name: str, role: str, days: int, person_id: str | None = None,
-                 dev: bool = False) -> str:
+                 dev: bool = False, actor: str = "command-line") -> str:
     """Make an API token and return it; only its hash is kept. A development token (`dev`) works
     only while the server runs in development mode."""
     if role not in ROLES:
@@ -83,7 +83,7 @@ def create_token(store: Store, name: str, role: str, days: int, person_id: str |
               "token_hash": hash_token(token), "created": now.isoformat(timespec="seconds"),
               "expires": (now + timedelta(days=days)).isoformat(timespec="seconds"), "revoked": False,
               "dev": dev or None}
-    if not security_store.save_token(store, {k: v for k, v in record.items() if v is not None}):
+    if not security_store.save_token(store, {k: v for k, v in record.items() if v is not None}, actor):
         raise CatalogError(f"a token named '{name}' exists already; revoke it or choose another name")
     return token
 

@@ -541,9 +541,23 @@ CHANGE_RECORD = NodeType(
         Prop("after", description="Its properties after, as JSON."),
         Prop("request_id", description="The API request that made the change."),
         Prop("run_id", description="The harvest run that made the change."),
+        Prop("seq", "int", indexed=True, description="Its place in the history: 1, 2, 3 … without gaps."),
+        Prop("previous_hash", description="The hash of the record before it (64 zeros for the first)."),
+        Prop("hash", description="SHA-256 over its fields and the previous hash: the chain that shows tampering."),
     ),
     nb="Endringslogg",
     rdf_class="prov:Activity",
+)
+
+HISTORY_HEAD = NodeType(
+    "HistoryHead", "history-head", "head",
+    "The end of the change history's hash chain: the last record's number and hash. Every append "
+    "locks it, so the chain never forks, and removing the last records shows.",
+    props=(
+        Prop("seq", "int", description="The last record's number."),
+        Prop("hash", description="The last record's hash."),
+    ),
+    nb="Endringsloggens ende",
 )
 
 ROLE_ASSIGNMENT = NodeType(
@@ -781,7 +795,8 @@ REF_RELATIONSHIPS = (
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
            DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION, PROCESSING_ACTIVITY, AGREEMENT, RISK_ASSESSMENT),
-    operational=(HARVEST_RUN, CONFLICT, REMOVED_FACT, API_TOKEN, CHANGE_RECORD, ROLE_ASSIGNMENT, LEASE, ATTESTATION,
+    operational=(HARVEST_RUN, CONFLICT, REMOVED_FACT, API_TOKEN, CHANGE_RECORD, HISTORY_HEAD, ROLE_ASSIGNMENT, LEASE,
+                 ATTESTATION,
                  ACCESS_REVIEW, REVIEW_ITEM, WEBHOOK, NOTICE),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
     common_props=(

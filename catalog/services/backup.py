@@ -17,6 +17,7 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from catalog.errors import InvalidInput
 from catalog.store import backup as backup_store
+from catalog.store import history
 from catalog.store.driver import Store
 from ontology.api_models import EDGE_PROPS, NODE_MODELS
 from ontology.rdf import CAT, bind
@@ -72,7 +73,13 @@ def export_graph(store: Store) -> Graph:
     return graph
 
 
-def import_graph(store: Store, graph: Graph) -> tuple[int, int]:
+HISTORY_LABELS = {"ChangeRecord", "HistoryHead"}
+
+
+def import_graph(store: Store, graph: Graph, actor: str) -> tuple[int, int]:
+    """Load a whole-catalog export. The change history is append-only: an import brings a backup's
+    history only into a store that has none yet (a restore), and only when its hash chain holds;
+    otherwise the history in the file is left out. The import itself is then recorded."""
     node_rows, edge_rows = [], []
     for subject, _, cls in graph.triples((None, RDF.type, None)):
         if not str(cls).startswith(str(CAT)) or not str(subject).startswith(ID_BASE):
@@ -89,10 +96,31 @@ def import_graph(store: Store, graph: Graph) -> tuple[int, int]:
     if errors:
         raise InvalidInput(f"{len(errors)} value(s) in the RDF break the ontology; nothing was imported.",
                            errors=errors[:MAX_ERRORS_SHOWN])
+    node_rows, history_rows = _history_to_restore(store, node_rows)
     try:
-        return backup_store.restore(store, node_rows, edge_rows)
+        nodes, edges = backup_store.restore(store, node_rows + history_rows, edge_rows)
     except (KeyError, ValueError) as error:
         raise InvalidInput(f"The RDF is not a catalog export: {error}") from error
+    history.record_now(store, "import", "catalog", "RdfImport", actor, None,
+                       {"nodes": nodes - len(history_rows), "edges": edges,
+                        "history_records_restored": sum(row["label"] == "ChangeRecord" for row in history_rows)})
+    return nodes, edges
+
+
+def _history_to_restore(store: Store, node_rows: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """The rows other than history, and the history rows to restore: all of them into an empty
+    history when their chain holds (a broken one is refused), none into a history that exists."""
+    rest = [row for row in node_rows if row["label"] not in HISTORY_LABELS]
+    kept = [row for row in node_rows if row["label"] in HISTORY_LABELS]
+    if not kept or not history.is_empty(store):
+        return rest, []
+    records = sorted((row["props"] for row in kept if row["label"] == "ChangeRecord"), key=lambda r: r.get("seq") or 0)
+    head = next((row["props"] for row in kept if row["label"] == "HistoryHead"), None)
+    verdict = history.check_chain(records, head)
+    if not verdict.intact:
+        raise InvalidInput(f"The history in the file is broken at record {verdict.break_at}: {verdict.reason}; "
+                           "nothing was imported.")
+    return rest, kept
 
 
 def _invalid(node_rows: list[dict[str, Any]], edge_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -278,7 +278,10 @@ def _check_move(tx: ManagedTransaction, label: str, before: dict[str, Any], refs
 
 
 def _current(tx: ManagedTransaction, label: str, entity_id: str, expected_version: int | None) -> dict[str, Any]:
-    record = tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN n {{.*}} AS n", id=entity_id).single()
+    # The SET takes the node's write lock before the version is read, so of two writers holding
+    # the same ETag the second reads the first one's version and is refused: no lost update.
+    record = tx.run(f"MATCH (n:{label} {{id: $id}}) SET n._lock = true REMOVE n._lock RETURN n {{.*}} AS n",
+                    id=entity_id).single()
     if record is None:
         raise NotFound(f"No {label} with id '{entity_id}'.")
     if expected_version is not None and record["n"].get("version") != expected_version:
@@ -298,6 +301,12 @@ def _dependant_statements() -> tuple[str, ...]:
                     f"MATCH {ref_pattern(ref, this='d', other='m')} WHERE d:{node.label} AND m.id IN $ids "
                     f"RETURN DISTINCT {summary('d')} AS dependant")
     return tuple(statements)
+
+
+_ATTACHED_EDGES = (
+    f"MATCH (n:{ENTITY})-[r]-(m) WHERE n.id IN $ids WITH DISTINCT r, startNode(r) AS a, endNode(r) AS b "
+    "RETURN coalesce(r.id, type(r) + ':' + a.id + '->' + b.id) AS id, type(r) AS type, "
+    "r {.*, from: a.id, to: b.id} AS before ORDER BY id")
 
 
 def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, actor: str,
@@ -326,10 +335,15 @@ def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, ac
             raise Forbidden(f"The cascade would delete what you do not own: {', '.join(blockers)}; "
                             "ask its owners, or an architect.",
                             blocking=[dependants[b] for b in blockers])
-        for gone in [{"id": entity_id, "type": label}, *dependants.values()]:
-            gone_node = ONTOLOGY.node(gone["type"])
-            history.record(tx, "delete", gone["id"], gone["type"], actor, _record_of(_get(tx, gone["type"], gone["id"]), gone_node), None)
-        tx.run(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids DETACH DELETE n", ids=[entity_id, *dependants])
+        ids = [entity_id, *dependants]
+        gone = [history.change("delete", node["id"], node["type"], actor,
+                               _record_of(_get(tx, node["type"], node["id"]), ONTOLOGY.node(node["type"])), None)
+                for node in [{"id": entity_id, "type": label}, *dependants.values()]]
+        # The edges the delete takes along are changes of their own, so their history ends too.
+        gone += [history.change("delete", edge["id"], edge["type"], actor, edge["before"], None)
+                 for edge in tx.run(_ATTACHED_EDGES, ids=ids)]
+        tx.run(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids DETACH DELETE n", ids=ids)
+        history.append(tx, gone)
         return list(dependants.values())
 
     return store.write(work)

@@ -10,7 +10,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from catalog.errors import AlreadyExists, InvalidInput, InvalidReference, NotFound
+from catalog.errors import AlreadyExists, InvalidInput, InvalidReference, NotFound, PreconditionFailed
 from catalog.store.cypher import label_test, summary
 from catalog.store import history
 from catalog.store.driver import Store
@@ -136,11 +136,23 @@ def _record_of(edge: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in edge.items() if k not in ("source_node", "target_node")}
 
 
-def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], actor: str) -> dict[str, Any]:
+def _locked(tx: ManagedTransaction, rel_type: str, edge: str, expected_version: int | None) -> dict[str, Any]:
+    """The edge, write-locked before its version is compared with the one the writer read (see
+    entities._current): of two writers with the same ETag, one wins and the other gets 412."""
+    tx.run(f"MATCH ()-[r:{rel_type} {{id: $id}}]->() SET r._lock = true REMOVE r._lock", id=edge).consume()
+    current = _get(tx, rel_type, edge)
+    if expected_version is not None and current.get("version") != expected_version:
+        raise PreconditionFailed(f"{ONTOLOGY.rel(rel_type).path} entry '{edge}' has changed since version "
+                                 f"{expected_version}; read it again and reapply your change.")
+    return current
+
+
+def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], actor: str,
+                expected_version: int | None = None) -> dict[str, Any]:
     rel = ONTOLOGY.rel(rel_type)
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
-        before = _get(tx, rel_type, edge)
+        before = _locked(tx, rel_type, edge, expected_version)
         if rel.temporal and ({"valid_from", "valid_to"} & set(props)):
             interval = {name: props.get(name, before.get(name)) for name in ("valid_from", "valid_to", *rel.key)}
             _check_interval(rel, interval)
@@ -156,14 +168,14 @@ def update_edge(store: Store, rel_type: str, edge: str, props: dict[str, Any], a
     return store.write(work)
 
 
-def delete_edge(store: Store, rel_type: str, edge: str, actor: str) -> None:
+def delete_edge(store: Store, rel_type: str, edge: str, actor: str, expected_version: int | None = None) -> None:
     """A person's own relationship goes. One a source brought is remembered as removed, so that
     no harvest brings it back; a temporal one that held before today is closed (it held until
     yesterday) and kept, for the past."""
     rel = ONTOLOGY.rel(rel_type)
 
     def work(tx: ManagedTransaction) -> None:
-        before = _get(tx, rel_type, edge)
+        before = _locked(tx, rel_type, edge, expected_version)
         harvested = before.get("source") != MANUAL or bool(before.get("seen"))
         if not harvested:
             history.record(tx, "delete", edge, rel_type, actor, _record_of(before), None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
+from catalog.store import history
 from catalog.store.cypher import ref_pattern, valid_at
 from catalog.store.driver import Store
 from catalog.store.schema import ENTITY
@@ -15,11 +16,21 @@ from ontology import ONTOLOGY
 from ontology.catalog import EDITING_OWNERSHIP_ROLES, OWNED_THROUGH
 
 
-def save_token(store: Store, token: dict[str, Any]) -> bool:
+def _shown(token: dict[str, Any]) -> dict[str, Any]:
+    """A token as the history keeps it: without its hash."""
+    return {k: v for k, v in token.items() if k != "token_hash"}
+
+
+def save_token(store: Store, token: dict[str, Any], actor: str) -> bool:
     """Store a new token; False when the name is taken."""
-    rows = store.execute("MERGE (t:ApiToken {name: $token.name}) ON CREATE SET t += $token, t.fresh = true "
-                         "WITH t, t.fresh AS fresh REMOVE t.fresh RETURN fresh", token=token)
-    return bool(rows[0]["fresh"])
+    def work(tx: ManagedTransaction) -> bool:
+        fresh = tx.run("MERGE (t:ApiToken {name: $token.name}) ON CREATE SET t += $token, t.fresh = true "
+                       "WITH t, t.fresh AS fresh REMOVE t.fresh RETURN fresh", token=token).single()["fresh"]
+        if fresh:
+            history.record(tx, "create", token["id"], "ApiToken", actor, None, _shown(token))
+        return bool(fresh)
+
+    return store.write(work)
 
 
 def token_by_hash(store: Store, token_hash: str) -> dict[str, Any] | None:
@@ -31,8 +42,24 @@ def list_tokens(store: Store) -> list[dict[str, Any]]:
     return [r["token"] for r in store.rows("MATCH (t:ApiToken) RETURN t {.*, token_hash: null} AS token ORDER BY t.name")]
 
 
-def revoke_token(store: Store, name: str) -> bool:
-    return bool(store.execute("MATCH (t:ApiToken {name: $name}) SET t.revoked = true RETURN t.name", name=name))
+def _revoke(tx: ManagedTransaction, condition: str, actor: str, **params: Any) -> int:
+    """Revoke the live tokens the condition picks, each revocation in the history."""
+    revoked = tx.run(f"MATCH (t:ApiToken) WHERE {condition} AND NOT coalesce(t.revoked, false) SET t.revoked = true "
+                     "RETURN t {.*, token_hash: null} AS token", params).data()
+    for row in revoked:
+        token = _shown(row["token"])
+        history.record(tx, "update", token.get("id") or token["name"], "ApiToken", actor,
+                       {**token, "revoked": False}, token)
+    return len(revoked)
+
+
+def revoke_token(store: Store, name: str, actor: str) -> bool:
+    """Revoke a token; False when there is none by that name (revoking twice is no change)."""
+    def work(tx: ManagedTransaction) -> bool:
+        _revoke(tx, "t.name = $name", actor, name=name)
+        return tx.run("MATCH (t:ApiToken {name: $name}) RETURN t.name", name=name).single() is not None
+
+    return store.write(work)
 
 
 def signed_in_subject(store: Store, subjects: list[str], upn: str | None) -> tuple[set[str], str | None]:
@@ -49,13 +76,28 @@ def list_assignments(store: Store) -> list[dict[str, Any]]:
     return [r["a"] for r in store.rows("MATCH (a:CatalogRoleAssignment) RETURN a {.*} AS a ORDER BY a.subject, a.role")]
 
 
-def assign_role(store: Store, assignment: dict[str, Any]) -> dict[str, Any]:
-    return store.execute("MERGE (a:CatalogRoleAssignment {id: $a.id}) SET a += $a RETURN a {.*} AS a",
-                         a=assignment)[0]["a"]
+def assign_role(store: Store, assignment: dict[str, Any], actor: str) -> dict[str, Any]:
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        row = tx.run("OPTIONAL MATCH (old:CatalogRoleAssignment {id: $a.id}) WITH old {.*} AS before "
+                     "MERGE (a:CatalogRoleAssignment {id: $a.id}) SET a += $a RETURN before, a {.*} AS a",
+                     a=assignment).single()
+        if row["before"] != row["a"]:
+            history.record(tx, "update" if row["before"] else "create", assignment["id"], "CatalogRoleAssignment",
+                           actor, row["before"], row["a"])
+        return row["a"]
+
+    return store.write(work)
 
 
-def unassign_role(store: Store, assignment_id: str) -> bool:
-    return bool(store.execute("MATCH (a:CatalogRoleAssignment {id: $id}) DELETE a RETURN $id AS id", id=assignment_id))
+def unassign_role(store: Store, assignment_id: str, actor: str) -> bool:
+    def work(tx: ManagedTransaction) -> bool:
+        row = tx.run("MATCH (a:CatalogRoleAssignment {id: $id}) WITH a, a {.*} AS before DELETE a RETURN before",
+                     id=assignment_id).single()
+        if row:
+            history.record(tx, "delete", assignment_id, "CatalogRoleAssignment", actor, row["before"], None)
+        return row is not None
+
+    return store.write(work)
 
 
 @cache
@@ -93,8 +135,7 @@ def unowned(tx: ManagedTransaction, person_id: str, ids: list[str]) -> list[str]
 
 def revoke_dev_tokens(store: Store) -> int:
     """Revoke every token development mode made; returns how many were still live."""
-    rows = store.execute("MATCH (t:ApiToken {dev: true}) WHERE NOT t.revoked SET t.revoked = true RETURN count(t) AS n")
-    return rows[0]["n"]
+    return store.write(lambda tx: _revoke(tx, "t.dev = true", "development-mode"))
 
 
 def an_owner(store: Store) -> tuple[str, str] | None:

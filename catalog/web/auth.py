@@ -72,7 +72,8 @@ async def dev_signin(request: Request) -> Response:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}",
                            errors=[{"loc": ["body", "role"], "msg": "unknown role"}])
     stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-    token = create_token(request.app.state.store, f"dev-web-{role}-{stamp}", role, 1, str(person) if person else None)
+    token = create_token(request.app.state.store, f"dev-web-{role}-{stamp}", role, 1, str(person) if person else None,
+                         actor="development-mode")
     return _start_session(request, token, str(form.get("next", "/")))
 
 

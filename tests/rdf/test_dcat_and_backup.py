@@ -11,6 +11,7 @@ from rdflib.namespace import DCAT, RDF, RDFS, SH, SKOS
 
 from catalog.demo.load import edit_and_harvest, load
 from catalog.store import backup as backup_store
+from catalog.store import history
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
 from ontology import vocabularies
@@ -103,12 +104,45 @@ def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
     assert imported.status_code == 200, imported.text
     assert imported.json() == {"nodes": len(before_nodes), "edges": len(before_edges)}
     after_nodes, after_edges = backup_store.nodes(store), backup_store.edges(store)
-    assert len(after_nodes) == len(before_nodes)
-    for before, after in zip(before_nodes, after_nodes):
+    # The history came back whole, and the import appended one record of its own to it.
+    appended = [n for n in after_nodes if n not in before_nodes and n["label"] != "HistoryHead"]
+    assert [(n["label"], n["props"]["action"], n["props"]["seq"]) for n in appended] == \
+        [("ChangeRecord", "import", history_length(before_nodes) + 1)]
+    assert history.verify(store).intact
+    unchanged = [n for n in after_nodes if n not in appended and n["label"] != "HistoryHead"]
+    assert len(unchanged) == len(before_nodes) - 1
+    for before, after in zip([n for n in before_nodes if n["label"] != "HistoryHead"], unchanged):
         assert before == after  # label and every property, types included
     assert after_edges == before_edges
     labels = store.rows("MATCH (n:Entity) RETURN count(n) AS n")[0]["n"]
     assert labels == sum(1 for n in before_nodes if n["label"] in backup_store.CATALOG_LABELS)
+
+
+def history_length(nodes: list[dict]) -> int:
+    return sum(n["label"] == "ChangeRecord" for n in nodes)
+
+
+def test_an_import_never_alters_the_history_and_a_tampered_one_is_refused(demo, store):
+    exported = demo.get("/api/v1/export/rdf", params={"format": "turtle"}).text
+    records = store.rows("MATCH (c:ChangeRecord) RETURN c {.*} AS c ORDER BY c.seq")
+    assert len(records) >= 3 and 'cat:actor "harvest:' in exported
+    tampered = exported.replace('cat:actor "harvest:', 'cat:actor "forged:')
+    # Into a store that has a history, a file's history is left out: nothing is rewritten.
+    assert demo.post("/api/v1/import/rdf", content=tampered.encode(), headers={"content-type": "text/turtle"}).status_code == 200
+    after = store.rows("MATCH (c:ChangeRecord) RETURN c {.*} AS c ORDER BY c.seq")
+    assert after[:len(records)] == records and [c["c"]["action"] for c in after[len(records):]] == ["import"]
+    assert history.verify(store).intact
+    # Into an empty store, a history whose chain is broken is refused, and nothing is written.
+    wipe(store)
+    try:
+        problem = assert_problem(demo.post("/api/v1/import/rdf", content=tampered.encode(),
+                                           headers={"content-type": "text/turtle"}), 422)
+        assert "history" in problem["detail"] and "broken at record" in problem["detail"]
+        assert store.rows("MATCH (n) WHERE NOT n:ApiToken RETURN count(n) AS n")[0]["n"] == 0
+    finally:
+        restored = demo.post("/api/v1/import/rdf", content=exported.encode(), headers={"content-type": "text/turtle"})
+        assert restored.status_code == 200, restored.text
+    assert history.verify(store).intact
 
 
 def test_import_rejects_what_is_not_a_catalog_export(demo):

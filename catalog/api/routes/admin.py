@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from catalog.api.deps import StoreDep, permission
+from catalog.api.deps import ActorDep, StoreDep, permission
 from catalog.errors import NotFound
 from catalog.security import ROLES, create_token, forget_tokens
 from catalog.services import administration
@@ -59,8 +59,8 @@ Change = RECORD_MODELS["ChangeRecord"]
 
 @router.post("/admin/tokens", response_model=NewToken, status_code=status.HTTP_201_CREATED,
              operation_id="create_token", openapi_extra=permission("admin"))
-def new_token(body: TokenRequest, store: StoreDep) -> dict:
-    token = create_token(store, body.name, body.role, body.expires_days, body.person_id)
+def new_token(body: TokenRequest, store: StoreDep, actor: ActorDep) -> dict:
+    token = create_token(store, body.name, body.role, body.expires_days, body.person_id, actor=actor)
     return {"name": body.name, "role": body.role, "token": token}
 
 
@@ -71,8 +71,8 @@ def tokens(store: StoreDep) -> list[dict]:
 
 @router.delete("/admin/tokens/{name}", status_code=status.HTTP_204_NO_CONTENT, operation_id="revoke_token",
                openapi_extra=permission("admin"))
-def revoke(name: str, store: StoreDep) -> Response:
-    if not administration.revoke_token(store, name):
+def revoke(name: str, store: StoreDep, actor: ActorDep) -> Response:
+    if not administration.revoke_token(store, name, actor):
         raise NotFound(f"No token named '{name}'.")
     forget_tokens()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -86,16 +86,16 @@ def assignments(store: StoreDep) -> list[dict]:
 
 @router.post("/admin/role-assignments", response_model=Assignment, status_code=status.HTTP_201_CREATED,
              operation_id="assign_catalog_role", openapi_extra=permission("admin"))
-def assign(body: AssignmentRequest, store: StoreDep) -> dict:
+def assign(body: AssignmentRequest, store: StoreDep, actor: ActorDep) -> dict:
     subject = body.subject.strip().lower()
     return administration.assign_role(store, {"id": f"assignment-{uuid.uuid5(uuid.NAMESPACE_URL, subject + body.role)}",
-                                              "subject": subject, "role": body.role})
+                                              "subject": subject, "role": body.role}, actor)
 
 
 @router.delete("/admin/role-assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
                operation_id="unassign_catalog_role", openapi_extra=permission("admin"))
-def unassign(assignment_id: str, store: StoreDep) -> Response:
-    if not administration.unassign_role(store, assignment_id):
+def unassign(assignment_id: str, store: StoreDep, actor: ActorDep) -> Response:
+    if not administration.unassign_role(store, assignment_id, actor):
         raise NotFound(f"No role assignment '{assignment_id}'.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Request, Response
 from rdflib import Graph
 
-from catalog.api.deps import StoreDep, permission
+from catalog.api.deps import ActorDep, StoreDep, permission
 from catalog.errors import InvalidInput, NotFound
 from catalog.services import backup, dcat
 from catalog.settings import get_settings
@@ -40,9 +40,10 @@ def export_rdf(store: StoreDep, format: Literal["turtle", "json-ld"] = "turtle")
 
 
 @router.post("/import/rdf", operation_id="import_rdf", openapi_extra=permission("admin"))
-async def import_rdf(store: StoreDep, request: Request,
+async def import_rdf(store: StoreDep, request: Request, actor: ActorDep,
                      content_type: Annotated[str, Header()] = "text/turtle") -> dict:
-    """Load a whole-catalog export (Turtle or JSON-LD); facts merge on their ids."""
+    """Load a whole-catalog export (Turtle or JSON-LD); facts merge on their ids. The change history
+    is never altered: a backup's history is restored only into an empty one."""
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:
         raise InvalidInput("The file is larger than the import accepts.")
@@ -51,7 +52,7 @@ async def import_rdf(store: StoreDep, request: Request,
         graph = Graph().parse(data=body.decode("utf-8"), format=fmt)
     except Exception as error:  # rdflib raises many kinds of parse errors
         raise InvalidInput(f"The body is not valid {fmt}: {str(error)[:300]}") from error
-    nodes, edges = backup.import_graph(store, graph)
+    nodes, edges = backup.import_graph(store, graph, actor)
     return {"nodes": nodes, "edges": edges}
 
 

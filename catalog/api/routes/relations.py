@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from catalog.api.deps import ActorDep, StoreDep, permission
+from catalog.api.deps import ActorDep, StoreDep, VersionDep, etag, permission
 from catalog.services import relations
 from ontology import RelType
 from ontology.api_models import REL_MODELS, Page, prop_annotation
@@ -45,24 +45,31 @@ def relation_router(rel: RelType) -> APIRouter:
         return {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
 
     @router.get("/{edge_id}", response_model=Read, operation_id=f"get_{noun}", openapi_extra=read)
-    def get(edge_id: str, store: StoreDep) -> dict:
-        return relations.get_edge(store, rel.type, edge_id)
+    def get(edge_id: str, store: StoreDep, response: Response) -> dict:
+        found = relations.get_edge(store, rel.type, edge_id)
+        response.headers["ETag"] = etag(found.get("version"))
+        return found
 
     @router.post("", response_model=Read, status_code=status.HTTP_201_CREATED, operation_id=f"create_{noun}",
                  openapi_extra=write)
     def create(body: Create, store: StoreDep, actor: ActorDep, response: Response) -> dict:
         created = relations.create_edge(store, rel.type, body.model_dump(mode="json"), actor)
         response.headers["Location"] = f"/api/v1/{rel.path}/{created['id']}"
+        response.headers["ETag"] = etag(created.get("version"))
         return created
 
     @router.patch("/{edge_id}", response_model=Read, operation_id=f"patch_{noun}", openapi_extra=write)
-    def patch(edge_id: str, body: Patch, store: StoreDep, actor: ActorDep) -> dict:
-        return relations.update_edge(store, rel.type, edge_id, body.model_dump(mode="json", include=body.model_fields_set), actor)
+    def patch(edge_id: str, body: Patch, store: StoreDep, actor: ActorDep, version: VersionDep,
+              response: Response) -> dict:
+        updated = relations.update_edge(store, rel.type, edge_id, body.model_dump(mode="json", include=body.model_fields_set),
+                                        actor, expected_version=version)
+        response.headers["ETag"] = etag(updated.get("version"))
+        return updated
 
     @router.delete("/{edge_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id=f"delete_{noun}",
                    openapi_extra=write)
-    def delete(edge_id: str, store: StoreDep, actor: ActorDep) -> Response:
-        relations.delete_edge(store, rel.type, edge_id, actor)
+    def delete(edge_id: str, store: StoreDep, actor: ActorDep, version: VersionDep) -> Response:
+        relations.delete_edge(store, rel.type, edge_id, actor, expected_version=version)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router
