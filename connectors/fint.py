@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.contract import Connector, Harvest, RowError
 from connectors.oauth import access_token
+from ontology.catalog import access_rank
 from ontology.records import NodeRecord, RelRecord, dataset_id, id_for
 
 # Attribute names and types that carry personal data in FINT's model.
@@ -129,6 +130,9 @@ class FintPortalConnector(Connector):
                                                   {"level": level, "granted_by": "FINT kundeportal"}))
         self._contacts(raw, harvest)
         readable: dict[str, set[str]] = {}
+        # One grant per client and resource: a resource a package lists for reading and for
+        # modifying, or that two packages give one client, is one grant at the highest level.
+        grants: dict[tuple[str, str], tuple[str, set[str]]] = {}
         for package in raw.get("accessPackages", []):
             for client in package.get("clients", []):
                 account = accounts.get(client) or accounts.get(_account_name(client))
@@ -141,8 +145,11 @@ class FintPortalConnector(Connector):
                         dataset = _resource_dataset(resource)
                         if dataset:
                             readable.setdefault(account, set()).add(dataset)
-                            harvest.rels.append(RelRecord("HAS_ACCESS", account, dataset,
-                                                          {"level": level, "granted_by": f"FINT tilgangspakke {package.get('name')}"}))
+                            held, packages = grants.get((account, dataset), (level, set()))
+                            grants[(account, dataset)] = (max(held, level, key=access_rank), packages | {package.get("name")})
+        for (account, dataset), (level, packages) in sorted(grants.items()):
+            harvest.rels.append(RelRecord("HAS_ACCESS", account, dataset, {
+                "level": level, "granted_by": "FINT tilgangspakke " + ", ".join(sorted(map(str, packages)))}))
         for component in raw.get("components", []):
             component_id = _component_id(component["name"])
             sources = [config.systems.get(_account_name(a)) for a in component.get("adapters", [])]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from connectors import spreadsheet
 from connectors.contract import Connector, Harvest, Reference, RowError
@@ -84,6 +84,7 @@ class _Reading:
         self.nodes: dict[str, NodeRecord] = {}
         # match key -> system name, for the systems the sheet has (and their aliases).
         self.systems: dict[str, str] = {}
+        self.names: list[str] = []  # the sheet's system names, for the closest to a name it lacks
         self.first_row: dict[str, int] = {}
         # Normalised name -> (person id, name as written with the e-mail), for people with an e-mail.
         self.people: dict[str, tuple[str, str]] = {}
@@ -97,6 +98,7 @@ class _Reading:
                 for sheet_name, catalog_name in self.config.aliases.items():
                     if catalog_name == name:
                         self.systems.setdefault(match_key(sheet_name), name)
+        self.names = sorted(set(self.systems.values()))
         self._learn_people()
         duplicates = 0
         for number, cells in self.table.rows:
@@ -260,7 +262,7 @@ class _Reading:
             known = name
         if known is None:
             # Perhaps a system the catalog has from another source; the harvest checks.
-            closest = process.extract(name, sorted(set(self.systems.values())), scorer=fuzz.WRatio, limit=3,
+            closest = process.extract(name, self.names, scorer=fuzz.ratio, processor=utils.default_process, limit=3,
                                       score_cutoff=70)
             hint = f"closest: {', '.join(c[0] for c in closest)}" if closest else "no system has a similar name"
             target = self._add("System", id_for("System", name), {"name": name})

@@ -8,6 +8,7 @@ dot), and the value itself is always accepted. A source can add its own words in
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ontology import catalog
 from ontology.model import Prop
@@ -42,8 +43,10 @@ _WORDS: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
     catalog.GROUP_KINDS: {
         "security": ("Sikkerhetsgruppe",), "microsoft-365": ("Microsoft 365-gruppe", "Teams-gruppe"),
         "distribution": ("Distribusjonsliste", "E-postliste"), "ldap": ("LDAP-gruppe",),
-        "dynamic": ("Dynamisk gruppe", "Dynamisk"),
+        "dynamic": ("Dynamisk gruppe", "Dynamisk"), "all-users": ("Alle brukere", "Alle ansatte"),
     },
+    catalog.NOTIFY_MODES: {"immediate": ("Straks", "Med en gang"), "daily-digest": ("Daglig oppsummering", "Daglig")},
+    catalog.GRANT_EXPANSIONS: {"direct": ("Direkte",), "transitive": ("Arvet", "Gjennom gruppe", "Indirekte")},
     catalog.SERVICE_ACCOUNT_KINDS: {
         "fint-client": ("FINT-klient",), "app-registration": ("Appregistrering", "App-registrering"),
         "technical-user": ("Teknisk bruker", "Tjenestebruker"),
@@ -135,10 +138,16 @@ NO = ("Nei", "N", "No", "Usann", "False", "0", "-")
 SPECIAL = ("Ja, særlige kategorier", "Ja, sensitive", "Særlige kategorier", "Sensitive", "Ja (særlige kategorier)")
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def normalised(text: str) -> str:
     """'  I bruk. ' -> 'i bruk': case, runs of spaces and line breaks, and a trailing dot or
     colon do not matter."""
-    return re.sub(r"\s+", " ", str(text)).strip().rstrip(".:").strip().casefold()
+    return _WHITESPACE.sub(" ", str(text)).strip().rstrip(".:").strip().casefold()
+
+
+_YES, _NO, _SPECIAL = ({normalised(w) for w in group} for group in (YES, NO, SPECIAL))
 
 
 def words(prop: Prop) -> dict[str, tuple[str, ...]]:
@@ -150,12 +159,16 @@ def words(prop: Prop) -> dict[str, tuple[str, ...]]:
 def choice(prop: Prop, text: str, extra: dict[str, str] | None = None) -> str:
     """The controlled value a cell means; a ValueError naming the allowed words otherwise. `extra`
     is a source's own words (word -> value)."""
-    lookup = {normalised(word): value for value, names in words(prop).items() for word in names}
-    lookup.update({normalised(word): value for word, value in (extra or {}).items()})
-    found = lookup.get(normalised(text))
+    key = normalised(text)
+    found = {normalised(word): value for word, value in (extra or {}).items()}.get(key) or _lookup(prop).get(key)
     if found is None:
         raise ValueError(f"allowed: {allowed(prop)}")
     return found
+
+
+@cache
+def _lookup(prop: Prop) -> dict[str, str]:
+    return {normalised(word): value for value, names in words(prop).items() for word in names}
 
 
 def allowed(prop: Prop) -> str:
@@ -166,15 +179,15 @@ def allowed(prop: Prop) -> str:
 def yes_no(text: str) -> bool | None:
     """True, False, or None when the cell says neither."""
     value = normalised(text)
-    if value in {normalised(w) for w in YES}:
+    if value in _YES:
         return True
-    if value in {normalised(w) for w in NO}:
+    if value in _NO:
         return False
     return None
 
 
 def special_categories(text: str) -> bool:
-    return normalised(text) in {normalised(w) for w in SPECIAL}
+    return normalised(text) in _SPECIAL
 
 
 # Country names as sheets write them -> ISO 3166-1 alpha-2.

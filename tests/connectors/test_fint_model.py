@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,29 @@ def test_portal_clients_get_access_and_pupil_data_flows_through_fint(clean_store
     assert session_client.get(f"/api/v1/people/{siri['id']}").json()["email"] == "siri@fylke.no"
     everything = session_client.get("/api/v1/export/rdf").text
     assert "24108512345" not in everything and "03037812345" not in everything
+
+
+def test_a_resource_two_packages_give_one_client_is_one_grant_at_the_highest_level(clean_store, session_client, tmp_path):
+    run_source(clean_store, SourceSettings(id="fint-model", connector="fint-model",
+                                           settings={"path": "metamodel-v4.1.0-rc-2.json"}), FINT)
+    portal = json.loads((FIXTURES_DIR / "fint-portal.json").read_text())
+    client = portal["accessPackages"][0]["clients"][0]
+    portal["accessPackages"] += [
+        {"name": "vurdering-pakke", "clients": [client], "read": ["utdanning/elev/elevforhold"],
+         "modify": ["utdanning/elev/elevforhold"]},
+        {"name": "lese-pakke", "clients": [client], "read": ["utdanning/elev/elevforhold"]}]
+    (tmp_path / "fint-portal.json").write_text(json.dumps(portal))
+    run = run_source(clean_store, SourceSettings(id="fint-portal", connector="fint-portal",
+                                                 settings={"path": "fint-portal.json"}), tmp_path)
+    assert run.status == "succeeded", run.errors
+    account = next(a["id"] for a in session_client.get("/api/v1/service-accounts", params={"limit": 100}).json()["items"]
+                   if a["name"] == "itslearning@client.eksempel.no")
+    grants = [g for g in session_client.get("/api/v1/access/what", params={"principal": account}).json()["resources"]
+              if g["id"] == "fint-utdanning-elev.elevforhold"]
+    assert [g["level"] for g in grants] == ["write"]
+    held = clean_store.rows("MATCH (:ServiceAccount {id: $a})-[g:HAS_ACCESS]->(:Dataset {id: 'fint-utdanning-elev.elevforhold'}) "
+                            "RETURN g.level AS level, g.granted_by AS granted_by", a=account)
+    assert held == [{"level": "write", "granted_by": "FINT tilgangspakke itslearning-pakke, lese-pakke, vurdering-pakke"}]
 
 
 def test_environment_check_confirms_the_components_that_answer(clean_store, monkeypatch):

@@ -14,11 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from catalog.app import create_app as create_web_app
+from catalog.cli import app as cli
 from catalog.errors import ConfigurationError
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings, Sources
+from catalog.settings import get_settings
 from connectors.contract import HarvestFailed
 from connectors.inventory import InventoryConfig, InventoryConnector
 from tests.factory import create
@@ -327,7 +330,7 @@ def test_a_one_cell_typo_on_a_sheet_harvested_before_keeps_the_system_and_says_s
                             "(:System {name: 'Vigilo'}) RETURN i.valid_to = i.closed AS closed")[0]["closed"] is True
 
 
-def test_the_dry_run_of_a_run_that_would_be_held_says_so(clean_store, tmp_path):
+def test_the_dry_run_of_a_run_that_would_be_held_says_so(clean_store, neo4j_server, tmp_path):
     rows = [["System"], *([f"System {n}"] for n in range(10))]
     workbook(tmp_path / "oversikt.xlsx", {"Ark1": rows})
     run_source(clean_store, inventory_source(), tmp_path)
@@ -336,8 +339,16 @@ def test_the_dry_run_of_a_run_that_would_be_held_says_so(clean_store, tmp_path):
     assert (dry.status, dry.would_hold, dry.would_delete) == ("succeeded", True, 7)
     assert dry.notes == ["the real run would be held: 7 of the source's 10 facts are no longer in it, more than "
                          "its limit of 20%; confirm the cleanup to remove them"]
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: oversikt\n    connector: inventory\n    settings: {path: oversikt.xlsx}\n")
+    get_settings.cache_clear()  # the CLI reads NEO4J_URI afresh
+    result = CliRunner().invoke(cli, ["harvest", "oversikt", "--sources", str(tmp_path / "sources.yaml"),
+                                      "--dry-run"], env={"NEO4J_URI": neo4j_server[0]})
+    assert result.exit_code == 2 and "the real run would be held: 7 fact(s) would go" in result.output
     real = run_source(clean_store, inventory_source(), tmp_path)
     assert (real.status, real.would_hold, real.deleted) == ("needs-confirmation", False, 0)
+    assert real.notes == ["held: 7 of the source's 10 facts are no longer in it, more than its limit of 20%; "
+                          "confirm the cleanup to remove them"]
 
 
 def test_a_second_source_naming_a_system_otherwise_adds_an_alias_not_a_rename(clean_store, tmp_path):
@@ -352,3 +363,14 @@ def test_a_second_source_naming_a_system_otherwise_adds_an_alias_not_a_rename(cl
         rows = clean_store.rows("MATCH (s:System) RETURN s.name AS name, s.aliases AS aliases")
         assert rows == [{"name": "Visma InSchool", "aliases": ["Visma Inschool"]}]
     assert second.notes == []  # told once, on the first run
+
+
+def test_every_controlled_value_of_the_catalog_has_a_norwegian_word():
+    from ontology import ONTOLOGY, synonyms
+
+    props = [(node.label, p) for node in ONTOLOGY.nodes for p in node.props if p.choices]
+    props += [(rel.type, p) for rel in ONTOLOGY.relationships for p in rel.props if p.choices]
+    without = [f"{owner}.{p.name}: {value}" for owner, p in props for value, words in synonyms.words(p).items()
+               if words == (value,)]
+    assert without == []
+    assert synonyms.choice(ONTOLOGY.node("System").prop("lifecycle"), "  Under\nutfasing. ") == "phasing-out"

@@ -98,3 +98,29 @@ def test_agreement_list_from_csv(clean_store, session_client, tmp_path):
     # The vendor is the one the catalog knew, found by its organisation number; its country is added.
     assert api.get(f"/api/v1/organizations/{vendor['id']}").json()["country"] == "US"
     assert api.get("/api/v1/organizations/org-921000146").json()["country"] == "LU"
+
+
+def test_the_register_reads_spreadsheets_as_the_inventory_does(tmp_path):
+    """A title row above the header, Windows-1252, a line break in a cell, bracketed remarks in
+    headers, Norwegian values with a stray dot, and a total row: the one spreadsheet reading."""
+    from connectors.register import RegisterConfig, RegisterConnector
+
+    with (tmp_path / "protokoll.csv").open("w", newline="", encoding="cp1252") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Behandlingsprotokoll for Eksempel kommune"])
+        writer.writerow([])
+        writer.writerow(["Behandling", "Formål\n(kort)", "Kategorier av registrerte", "Behandlingsgrunnlag (art. 6)",
+                         "Status"])
+        writer.writerow(["Skyss for elever", "Planlegge skoleskyss;\nvarsle foresatte", "Elever; Foresatte",
+                         "Allmennhetens interesse.", "Gjeldende"])
+        writer.writerow(["Sum: 1"])
+    connector = RegisterConnector()
+    config = RegisterConfig.model_validate({"holds": "processing-activities", "path": "protokoll.csv"})
+    harvest = connector.transform(connector.fetch(config, {}, tmp_path), config)
+    [activity] = [r.props for r in harvest.nodes if r.label == "ProcessingActivity"]
+    assert activity == {"name": "Skyss for elever", "purpose": "Planlegge skoleskyss;\nvarsle foresatte",
+                        "data_subject_categories": ["pupils", "guardians"], "art6_basis": "public-task",
+                        "status": "in-effect"}
+    assert [str(w) for w in harvest.warnings] == ["row 5: a total ('Sum: 1'), skipped"]
+    assert harvest.notes == ["read sheet 'protokoll.csv' with the header on row 3",
+                             "1 row(s) skipped as headings or totals"]
