@@ -366,14 +366,15 @@ def owned_by(store: Store, person_id: str) -> list[dict[str, Any]]:
     """What a person owns, directly or through the unit they work in, with their roles on it."""
     rows = store.rows(
         "MATCH (p:Person {id: $person}) OPTIONAL MATCH (p)-[:WORKS_IN]->(u:OrgUnit) "
-        "WITH p, collect(u) AS units UNWIND [p] + units AS h MATCH (h)-[r:OWNS]->(n) "
+        f"WITH p, collect(u) AS units UNWIND [p] + units AS h MATCH (h)-[r:OWNS]->(n) WHERE {valid_at('r')} "
         f"WITH n, collect(DISTINCT r.role) AS roles RETURN {summary('n')} AS entity, roles ORDER BY entity.type, entity.name",
-        person=person_id)
+        person=person_id, as_of=_day())
     return [{**row["entity"], "roles": sorted(row["roles"])} for row in rows]
 
 
 def people_who_own(store: Store, limit: int) -> list[dict[str, Any]]:
     """People holding an ownership role themselves, with how many entries they own."""
-    rows = store.rows("MATCH (p:Person)-[:OWNS]->(n) RETURN p {.id, .name, .job_title} AS person, count(DISTINCT n) AS owned "
-                      "ORDER BY owned DESC, person.name LIMIT $limit", limit=limit)
+    rows = store.rows(f"MATCH (p:Person)-[r:OWNS]->(n) WHERE {valid_at('r')} "
+                      "RETURN p {.id, .name, .job_title} AS person, count(DISTINCT n) AS owned "
+                      "ORDER BY owned DESC, person.name LIMIT $limit", limit=limit, as_of=_day())
     return [{**row["person"], "owned": row["owned"]} for row in rows]
