@@ -357,6 +357,16 @@ def import_rdf(file: Path = typer.Argument(..., exists=True, dir_okay=False),
     console.print(f"imported {nodes} nodes and {edges} edges")
 
 
+@app.command("rebuild-projections")
+def rebuild_projections() -> None:
+    """Draw the flow edges lineage walks again from the facts (after an upgrade, or to check)."""
+    from catalog.services import lineage
+
+    with _store() as store:
+        drawn = lineage.rebuild_projection(store)
+    console.print(f"drew {drawn} flow edges")
+
+
 @neo4j_app.command()
 def start() -> None:
     """Build (first time) and start the local Neo4j, or reuse the running one."""

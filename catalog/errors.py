@@ -70,6 +70,13 @@ class ConfigurationError(CatalogError):
     title = "Configuration error"
 
 
+class AlreadyRunning(CatalogError):
+    """Work that must happen once across API instances (a harvest) is being done already."""
+
+    status = 409
+    title = "Already running"
+
+
 class Collision(CatalogError):
     """The database refused a write that would break a uniqueness rule: two writers raced past
     the store's own checks, or a source names one id for two things."""

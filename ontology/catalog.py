@@ -8,7 +8,7 @@ Every node also has `id`, `name` and `description`, and every node and edge carr
 from __future__ import annotations
 
 from ontology import checks
-from ontology.model import NodeType, Ontology, Prop, Ref, RelType
+from ontology.model import Flow, Hop, NodeType, Ontology, Projection, Prop, Ref, RelType
 
 # Controlled values.
 HOSTING = ("saas", "on-premises", "iaas", "paas")
@@ -792,6 +792,17 @@ REF_RELATIONSHIPS = (
             "What a risk assessment assesses."),
 )
 
+# Data flows along four kinds of edge, always in the direction the data moves. Lineage and impact
+# walk these FLOWS_TO edges, which the store keeps in step with the facts they come from.
+FLOWS_TO = Projection("FLOWS_TO", (
+    Flow("integration", "System", (Hop("SENDS"), Hop("RECEIVES")), "System", via="Integration"),
+    Flow("holds", "System", (Hop("HOLDS"),), "Dataset"),
+    # A dataset reaches the system an integration copies it to.
+    Flow("copy", "Dataset", (Hop("CARRIES", forward=False), Hop("RECEIVES")), "System", via="Integration"),
+    # From the original to the dataset derived or copied from it.
+    Flow("derivation", "Dataset", (Hop("DERIVED_FROM", forward=False),), "Dataset", via_prop="via"),
+), "Data moves from the source to the target (lineage and impact walk these).")
+
 ONTOLOGY = Ontology(
     nodes=(ORGANIZATION, ORG_UNIT, PERSON, GROUP, ROLE, SERVICE_ACCOUNT, SYSTEM, FINT_COMPONENT,
            DATASET, FORMAT, STORAGE_LOCATION, INTEGRATION, PROCESSING_ACTIVITY, AGREEMENT, RISK_ASSESSMENT),
@@ -799,6 +810,7 @@ ONTOLOGY = Ontology(
                  ATTESTATION,
                  ACCESS_REVIEW, REVIEW_ITEM, WEBHOOK, NOTICE),
     relationships=(OWNS, HAS_ACCESS, MEMBER_OF, HAS_ROLE) + REF_RELATIONSHIPS,
+    projections=(FLOWS_TO,),
     common_props=(
         Prop("name", required=True, searchable=True, indexed=True, description="Display name.",
              rdf="dct:title"),

@@ -112,6 +112,49 @@ class RelType:
 
 
 @dataclass(frozen=True)
+class Hop:
+    """One stored relationship a flow passes, and whether the flow follows its stored direction."""
+
+    rel: str
+    forward: bool = True
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One kind of flow edge and the base facts it derives from: `source` reaches `target` over
+    `hops` (one, or two through a `via` node such as an integration). The edge is valid while
+    every node and relationship on the way is; its kind and mechanism are read from the via node
+    (or, for one hop, the relationship), `default_kind` when unset."""
+
+    type: str
+    source: str
+    hops: tuple[Hop, ...]
+    target: str
+    via: str | None = None
+    # For one hop: the relationship property that names what did the flow (a job), if any.
+    via_prop: str | None = None
+    default_kind: str = "declared"
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A relationship kept by the store as a derivation of base facts, for fast traversal; never
+    written by clients, never exported, rebuilt from the base facts on demand."""
+
+    type: str
+    flows: tuple[Flow, ...]
+    description: str = ""
+
+    @property
+    def base_types(self) -> frozenset[str]:
+        return frozenset(hop.rel for flow in self.flows for hop in flow.hops)
+
+    @property
+    def via_labels(self) -> frozenset[str]:
+        return frozenset(flow.via for flow in self.flows if flow.via)
+
+
+@dataclass(frozen=True)
 class Ontology:
     nodes: tuple[NodeType, ...]
     relationships: tuple[RelType, ...]
@@ -121,6 +164,8 @@ class Ontology:
     common_props: tuple[Prop, ...] = field(default=())
     # Read-only provenance every node and edge carries.
     provenance: tuple[Prop, ...] = field(default=())
+    # Relationships derived from the others and kept in step with them (the flow edges of lineage).
+    projections: tuple[Projection, ...] = field(default=())
 
     def node(self, label: str) -> NodeType:
         for node in self.nodes:
@@ -133,6 +178,9 @@ class Ontology:
             if rel.type == rel_type:
                 return rel
         raise KeyError(rel_type)
+
+    def projection(self, rel_type: str) -> Projection:
+        return next(p for p in self.projections if p.type == rel_type)
 
     def all_props(self, node: NodeType) -> tuple[Prop, ...]:
         return self.common_props + node.props

@@ -33,6 +33,14 @@ def _local_test_neo4j() -> LocalNeo4j:
     raise RuntimeError(f"no free port for the test Neo4j in {TEST_PORT}–{TEST_PORT + 19}")
 
 
+def missing_server(message: str) -> None:
+    """A server a test needs (slapd, PostgreSQL, Chromium) is not installed: in CI (CI=true) that is
+    a failure, for CI installs them all; on a developer's machine the test is skipped."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 def _docker_answers() -> bool:
     try:
         return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0

@@ -10,6 +10,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CYPHER = re.compile(r"\b(MATCH|MERGE|UNWIND|DETACH DELETE|CREATE (CONSTRAINT|INDEX|FULLTEXT)|RETURN)\b.*[(\[{$]")
 
@@ -79,3 +81,14 @@ def test_every_part_of_the_catalog_has_its_layer():
 def test_connectors_import_nothing_of_the_catalog():
     pattern = re.compile(r"^\s*(from|import) catalog\b", re.MULTILINE)
     assert [p.name for p in (ROOT / "connectors").rglob("*.py") if pattern.search(p.read_text())] == []
+
+
+def test_a_missing_test_server_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    from tests.conftest import missing_server
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="slapd is not installed"):
+        missing_server("slapd is not installed")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        missing_server("slapd is not installed")

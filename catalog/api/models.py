@@ -22,6 +22,8 @@ class LineageEdge(BaseModel):
     kind: Literal[LINEAGE_KINDS]
     via: Optional[str] = None
     via_name: Optional[str] = None
+    # How the integration moves the data (integration and copy edges).
+    mechanism: Optional[str] = None
 
 
 class LineageNode(EntitySummary):

@@ -40,10 +40,6 @@ def summaries(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
     return lineage_store.summaries(store, ids)
 
 
-def values_of(store: Store, ids: list[str], prop: str) -> dict[str, Any]:
-    return entities.values_of(store, ids, prop)
-
-
 def missing(entry: dict[str, Any]) -> list[str]:
     """What an entry lacks, as codes the pages translate: `role:systemeier`, `field:legal_basis`."""
     roles = {owner["role"] for owner in entry.get("owners", [])}

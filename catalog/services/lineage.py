@@ -1,7 +1,10 @@
 """Lineage (what flows into and out of a node) and impact (what a change or outage reaches).
 
-A breadth-first traversal over the flow edges of `catalog.store.lineage`, one query per level,
-bounded in depth and in size; a node seen before is not expanded again, so cycles are safe.
+A breadth-first walk over the flow edges, bounded in depth and in size, answered by one query
+inside Neo4j (`catalog.store.lineage.reach`); a node seen before is not expanded again, so cycles
+are safe. Distances count flow edges from the root, the nearer way when both are walked. When
+more than `max_nodes` are reached, the nearest are kept (ties by id) and the answer is marked
+truncated, as it is when anything lies past the depth bound.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from catalog.errors import NotFound
+from catalog.store import flows
 from catalog.store import lineage as lineage_store
 from ontology.catalog import NOTIFIED_ROLES
 
@@ -29,60 +33,26 @@ class Traversal:
     truncated: bool = False
 
 
-def root_node(store, node_id: str) -> dict[str, Any]:
-    node = lineage_store.summaries(store, [node_id]).get(node_id)
-    if node is None:
+def traverse(store, node_id: str, direction: str, depth: int, as_of: date, max_nodes: int = MAX_NODES) -> Traversal:
+    found = lineage_store.reach(store, node_id, direction, depth, as_of, max_nodes)
+    if found is None:
         raise NotFound(f"No node with id '{node_id}'.")
-    return node
-
-
-def traverse(store, node_id: str, direction: str, depth: int, as_of: date) -> Traversal:
-    root = root_node(store, node_id)
-    result = Traversal(root, nodes={root["id"]: root}, distance={root["id"]: 0})
-    for walked, way in enumerate(("downstream", "upstream") if direction == "both" else (direction,)):
-        _walk(store, result, way, depth, as_of, other_way_walked=walked > 0)
+    root = found["root"]
+    result = Traversal(root, nodes={root["id"]: root}, distance={root["id"]: 0}, truncated=found["over"])
+    downstream = {root["id"]: 0}
+    for node in found["nodes"]:
+        result.nodes[node["id"]] = {"id": node["id"], "type": node["type"], "name": node["name"]}
+        result.distance[node["id"]] = node["distance"]
+        if node["down"] is not None:
+            downstream[node["id"]] = node["down"]
+    for edge in (*found["down_edges"], *found["up_edges"]):
+        # Past the node cap, an edge may lead to a node left out.
+        if edge["source"] in result.nodes and edge["target"] in result.nodes:
+            result.edges.setdefault((edge["source"], edge["target"], edge["type"], edge["via"]), edge)
+    # Upstream, past the bound, an edge the downstream walk explains the answer with is not news.
+    news_upstream = any(downstream.get(source, depth) >= depth for source in found["beyond_up_sources"])
+    result.truncated = result.truncated or found["beyond_down"] or found["beyond_up"] or news_upstream
     return result
-
-
-def _walk(store, result: Traversal, direction: str, depth: int, as_of: date, other_way_walked: bool) -> None:
-    seen, frontier = {result.root["id"]}, [result.root["id"]]
-    for level in range(1, depth + 2):
-        if not frontier:
-            return
-        if level > depth:
-            # One look past the bound: anything new there means the answer was cut short. The
-            # frontier was first seen at the last level, so this walk has none of its edges yet;
-            # unless the other direction's walk took some of them, any edge at all is new.
-            if other_way_walked:
-                rows = lineage_store.step(store, frontier, direction, as_of)
-                result.truncated = result.truncated or any(_edge_key(r, direction) not in result.edges for r in rows)
-            else:
-                result.truncated = result.truncated or lineage_store.any_step(store, frontier, direction, as_of)
-            return
-        rows = lineage_store.step(store, frontier, direction, as_of)
-        next_frontier = []
-        for row in rows:
-            node = row["node"]
-            key = _edge_key(row, direction)
-            if key not in result.edges:
-                source, target = (row["frontier"], node["id"]) if direction == "downstream" else (node["id"], row["frontier"])
-                via = row["via"]
-                result.edges[key] = {"source": source, "target": target, "type": row["type"], "kind": row["kind"],
-                                     "via": via["id"] if via else None, "via_name": via["name"] if via else None}
-            if node["id"] not in seen:
-                if len(result.nodes) >= MAX_NODES:
-                    result.truncated = True
-                    return
-                seen.add(node["id"])
-                result.nodes.setdefault(node["id"], node)
-                result.distance[node["id"]] = min(result.distance.get(node["id"], level), level)
-                next_frontier.append(node["id"])
-        frontier = next_frontier
-
-
-def _edge_key(row: dict[str, Any], direction: str) -> tuple:
-    ends = (row["frontier"], row["node"]["id"]) if direction == "downstream" else (row["node"]["id"], row["frontier"])
-    return (*ends, row["type"], row["via"]["id"] if row["via"] else None)
 
 
 def impact(store, node_id: str, as_of: date) -> dict[str, Any]:
@@ -106,9 +76,10 @@ def impact(store, node_id: str, as_of: date) -> dict[str, Any]:
     return {"root": traversal.root, "as_of": as_of, "items": items, "truncated": traversal.truncated}
 
 
-def graph(store, node_id: str, direction: str, depth: int, as_of: date) -> dict[str, Any]:
-    """A traversal as the API and the dependency picture show it: nodes nearest first, edges sorted."""
-    result = traverse(store, node_id, direction, depth, as_of)
+def graph(store, node_id: str, direction: str, depth: int, as_of: date, max_nodes: int = MAX_NODES) -> dict[str, Any]:
+    """A traversal as the API and the dependency picture show it: nodes nearest first, edges sorted
+    (each with the mechanism of its integration, for the picture)."""
+    result = traverse(store, node_id, direction, depth, as_of, max_nodes)
     nodes = [{**_summary(node), "distance": result.distance[key]} for key, node in result.nodes.items()]
     return {"root": _summary(result.root), "direction": direction, "depth": depth, "as_of": as_of,
             "nodes": sorted(nodes, key=lambda n: (n["distance"], n["id"])),
@@ -118,3 +89,8 @@ def graph(store, node_id: str, direction: str, depth: int, as_of: date) -> dict[
 
 def _summary(node: dict[str, Any]) -> dict[str, Any]:
     return {"id": node["id"], "type": node["type"], "name": node.get("name")}
+
+
+def rebuild_projection(store) -> int:
+    """Drop the flow edges and derive them again from the facts; returns how many were drawn."""
+    return flows.rebuild(store)

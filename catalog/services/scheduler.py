@@ -1,6 +1,7 @@
 """Scheduled harvests: each source with a cron schedule runs when a scheduled time has passed
 since its last run, once across every API instance and scheduler process (a lease in Neo4j,
-with an expiry, so that a holder that died blocks nobody for long)."""
+with an expiry, so that a holder that died blocks nobody for long). A run started by hand takes
+the same lease, so a source is never harvested twice at once."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import logging
 import os
 import socket
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from croniter import croniter
 
+from catalog.errors import AlreadyRunning
 from catalog.harvest.service import HarvestRun
 from catalog.harvest.sources import SourceSettings, configured_sources
 from catalog.services import notifications
@@ -34,8 +38,9 @@ def _iso(moment: datetime) -> str:
 
 
 def last_slot(schedule: str, now: datetime) -> datetime:
-    """The latest scheduled time at or before now."""
-    return croniter(schedule, now + timedelta(seconds=1)).get_prev(datetime)
+    """The latest scheduled time at or before now. (croniter looks strictly before its start; from
+    the next whole second, not now + 1 s, so that 05:43:59.5 is not yet the 05:44 slot.)"""
+    return croniter(schedule, now.replace(microsecond=0) + timedelta(seconds=1)).get_prev(datetime)
 
 
 def next_slot(schedule: str, now: datetime) -> datetime:
@@ -88,6 +93,25 @@ def run_due(store: Store, settings: Settings, now: datetime, holder: str | None 
         finally:
             workflow_store.release_lease(store, lease, holder, entry.due_slot)
     return made
+
+
+def hold_for_hand_run(store: Store, settings: Settings, source_id: str) -> Callable[[], None]:
+    """Take the source's harvest lease for a run started by hand, or refuse while a run holds it
+    in this or any other instance; returns what gives the lease back when the run is over."""
+    now = datetime.now(timezone.utc)
+    # Each hand run is a holder of its own: two requests on one thread must not share a lease.
+    lease, holder, slot = f"harvest:{source_id}", f"{holder_name()}:{uuid.uuid4().hex[:8]}", _iso(now)
+    if not workflow_store.acquire_lease(store, lease, holder, slot, _iso(now + timedelta(seconds=settings.lease_seconds)), slot):
+        raise AlreadyRunning(f"A harvest of '{source_id}' is running already; wait until it is done.",
+                             errors=[{"loc": ["path", "source_id"], "msg": "a harvest of this source is running"}])
+    return lambda: workflow_store.release_lease(store, lease, holder, slot)
+
+
+def run_then_release(release: Callable[[], None], work: Callable[..., HarvestRun], *args, **options) -> HarvestRun:
+    try:
+        return work(*args, **options)
+    finally:
+        release()
 
 
 def _started_since(store: Store, source_id: str, slot: str) -> bool:

@@ -29,6 +29,8 @@ def ref_pattern(ref: Ref, this: str = "n", other: str = "m") -> str:
 
 
 def valid_at(variable: str) -> str:
-    """True when the edge or node holds on the date $as_of (open ends count as always)."""
+    """True when the edge or node holds on the date $as_of (open ends count as always), and no
+    harvest had closed it before that day (a node its source no longer has)."""
     return (f"({variable}.valid_from IS NULL OR {variable}.valid_from <= $as_of) AND "
-            f"({variable}.valid_to IS NULL OR {variable}.valid_to >= $as_of)")
+            f"({variable}.valid_to IS NULL OR {variable}.valid_to >= $as_of) AND "
+            f"({variable}.closed IS NULL OR {variable}.closed >= $as_of)")

@@ -33,7 +33,12 @@ def make_driver(uri: str, auth: tuple[str, str] | None) -> neo4j.Driver:
 
 
 class Store:
-    """A driver plus the database name; every store module takes one."""
+    """A driver plus the database name; every store module takes one.
+
+    Reads run as read transactions and writes as write transactions, so that through a
+    `neo4j://` address a cluster's secondaries serve the reads and the leader the writes. Every
+    session shares one bookmark manager: a read follows this process's last write, even when a
+    secondary serves it."""
 
     def __init__(self, driver: neo4j.Driver, database: str, timeout: float):
         self.driver = driver
@@ -73,7 +78,8 @@ class Store:
                                     and error.is_retryable()),
            stop=stop_after_attempt(READ_ATTEMPTS), wait=wait_exponential(multiplier=0.4, max=2), reraise=True)
     def _auto_commit(self, query: neo4j.Query, params: dict[str, Any]) -> list[dict[str, Any]]:
-        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=-1) as session:
+        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=-1,
+                                 bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
             return _dicts(session.run(query, params))
 
     def execute(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
@@ -89,7 +95,8 @@ class Store:
 
     def _run(self, mode: str, work: Work[T], args: tuple[Any, ...]) -> T:
         bounded = unit_of_work(timeout=self.timeout)(work)
-        with _translated(), self.driver.session(database=self.database, default_access_mode=mode) as session:
+        with _translated(), self.driver.session(database=self.database, default_access_mode=mode,
+                                                bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
             if mode == neo4j.READ_ACCESS:
                 return session.execute_read(bounded, *args)
             return session.execute_write(bounded, *args)

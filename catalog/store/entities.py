@@ -17,7 +17,7 @@ from neo4j import ManagedTransaction
 from catalog.errors import (AlreadyExists, Forbidden, HasDependants, InvalidInput, InvalidReference, NotFound,
                             PreconditionFailed)
 from catalog.store.cypher import label_test, ref_pattern, summary, type_of, valid_at
-from catalog.store import history, security
+from catalog.store import flows, history, security
 from catalog.store.driver import Store
 from catalog.store.ingest import now_iso
 from catalog.store.schema import ENTITY
@@ -211,6 +211,8 @@ def create_entity(store: Store, label: str, data: dict[str, Any], actor: str) ->
             manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
+        if label in flows.LABELS:
+            flows.refresh(tx, [entity_id])
         created = _get(tx, label, entity_id)
         history.record(tx, "create", entity_id, label, actor, None, _record_of(created, node))
         return created
@@ -262,6 +264,8 @@ def update_entity(store: Store, label: str, entity_id: str, data: dict[str, Any]
             id=entity_id, props=props, actor=actor, now=now, manual=manual_fields,
         )
         _set_refs(tx, node, entity_id, refs, actor, now)
+        if label in flows.LABELS:
+            flows.refresh(tx, [entity_id])
         updated = _get(tx, label, entity_id)
         history.record(tx, "update", entity_id, label, actor, before, _record_of(updated, node))
         return updated
@@ -304,7 +308,9 @@ def _dependant_statements() -> tuple[str, ...]:
 
 
 _ATTACHED_EDGES = (
-    f"MATCH (n:{ENTITY})-[r]-(m) WHERE n.id IN $ids WITH DISTINCT r, startNode(r) AS a, endNode(r) AS b "
+    # Flow edges are derived, not facts: they leave no history.
+    f"MATCH (n:{ENTITY})-[r]-(m) WHERE n.id IN $ids AND NOT type(r) IN {[p.type for p in ONTOLOGY.projections]!r} "
+    "WITH DISTINCT r, startNode(r) AS a, endNode(r) AS b "
     "RETURN coalesce(r.id, type(r) + ':' + a.id + '->' + b.id) AS id, type(r) AS type, "
     "r {.*, from: a.id, to: b.id} AS before ORDER BY id")
 
@@ -343,6 +349,7 @@ def delete_entity(store: Store, label: str, entity_id: str, *, cascade: bool, ac
         gone += [history.change("delete", edge["id"], edge["type"], actor, edge["before"], None)
                  for edge in tx.run(_ATTACHED_EDGES, ids=ids)]
         tx.run(f"MATCH (n:{ENTITY}) WHERE n.id IN $ids DETACH DELETE n", ids=ids)
+        flows.refresh(tx, ids)
         history.append(tx, gone)
         return list(dependants.values())
 
@@ -359,20 +366,15 @@ def owned_by(store: Store, person_id: str) -> list[dict[str, Any]]:
     """What a person owns, directly or through the unit they work in, with their roles on it."""
     rows = store.rows(
         "MATCH (p:Person {id: $person}) OPTIONAL MATCH (p)-[:WORKS_IN]->(u:OrgUnit) "
-        "WITH p, collect(u) AS units UNWIND [p] + units AS h MATCH (h)-[r:OWNS]->(n) "
+        f"WITH p, collect(u) AS units UNWIND [p] + units AS h MATCH (h)-[r:OWNS]->(n) WHERE {valid_at('r')} "
         f"WITH n, collect(DISTINCT r.role) AS roles RETURN {summary('n')} AS entity, roles ORDER BY entity.type, entity.name",
-        person=person_id)
+        person=person_id, as_of=_day())
     return [{**row["entity"], "roles": sorted(row["roles"])} for row in rows]
 
 
 def people_who_own(store: Store, limit: int) -> list[dict[str, Any]]:
     """People holding an ownership role themselves, with how many entries they own."""
-    rows = store.rows("MATCH (p:Person)-[:OWNS]->(n) RETURN p {.id, .name, .job_title} AS person, count(DISTINCT n) AS owned "
-                      "ORDER BY owned DESC, person.name LIMIT $limit", limit=limit)
+    rows = store.rows(f"MATCH (p:Person)-[r:OWNS]->(n) WHERE {valid_at('r')} "
+                      "RETURN p {.id, .name, .job_title} AS person, count(DISTINCT n) AS owned "
+                      "ORDER BY owned DESC, person.name LIMIT $limit", limit=limit, as_of=_day())
     return [{**row["person"], "owned": row["owned"]} for row in rows]
-
-
-def values_of(store: Store, ids: list[str], prop: str) -> dict[str, Any]:
-    """One property of many nodes, by id (such as the mechanism of the integrations in a picture)."""
-    rows = store.rows(f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN id, n[$prop] AS value", ids=ids, prop=prop)
-    return {row["id"]: row["value"] for row in rows if row["value"] is not None}

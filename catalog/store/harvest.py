@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from catalog.store import history
+from catalog.store import flows, history
 from catalog.store.cypher import type_of
 from catalog.store.driver import Store
 from catalog.store.ingest import label_props, now_iso
@@ -101,9 +101,11 @@ def _close_page(tx, pattern: str, decide: str, bounded: str, params: dict[str, A
         "FOREACH (_ IN CASE WHEN outcome = 'close' THEN [1] ELSE [] END | "
         f"  SET x.closed = $day, x.valid_to = CASE WHEN NOT ({bounded}) THEN x.valid_to "
         "  WHEN x.valid_to IS NULL OR x.valid_to > $day THEN $day ELSE x.valid_to END) "
-        "WITH x, before, type, outcome, x.id AS id, properties(x) AS after "
+        # Flow edges are redrawn from a node itself, or from the start of a relationship.
+        f"WITH x, before, type, outcome, x.id AS id, properties(x) AS after, "
+        f"{'x.id' if pattern.startswith('(x') else 'startNode(x).id'} AS touched "
         "CALL { WITH x, outcome WITH x WHERE outcome = 'delete' DETACH DELETE x } "
-        "RETURN id, type, outcome, before, after", params).data()
+        "RETURN id, type, outcome, before, after, touched", params).data()
 
 
 def close_stale(store: Store, source: str, run_id: str, day: str, keep_ids: list[str] | None = None) -> dict[str, int]:
@@ -126,6 +128,8 @@ def close_stale(store: Store, source: str, run_id: str, day: str, keep_ids: list
     for pattern, decide, bounded in steps:
         def work(tx) -> list[dict[str, Any]]:
             facts = _close_page(tx, pattern, decide, bounded, params)
+            flows.refresh(tx, [f["touched"] for f in facts if f["outcome"] in ("close", "delete")
+                               and (f["type"] in flows.FLOWS.base_types or f["type"] in flows.LABELS)])
             for fact in facts:
                 if fact["outcome"] in counts:
                     history.record(tx, fact["outcome"], fact["id"], fact["type"], actor, fact["before"],

@@ -95,7 +95,8 @@ def record_now(store: Store, action: str, entity_id: str, entity_type: str, acto
 
 def record_run(store: Store, run: dict[str, Any]) -> None:
     """A harvest run is one change of its own, naming what it changed in total."""
-    summary = {k: run.get(k) for k in ("status", "created", "updated", "deleted", "conflicts", "dry_run")}
+    summary = {k: run.get(k) for k in ("status", "observed_at", "created", "updated", "closed", "deleted", "conflicts",
+                                       "dry_run")}
     record_now(store, "harvest", run["source"], "HarvestSource", f"harvest:{run['source']}", None, summary,
                run_id=run["id"])
 

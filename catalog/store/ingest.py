@@ -1,8 +1,11 @@
-"""Batched ingest: UNWIND … MERGE statements derived from the ontology.
+"""Batched ingest: UNWIND … CREATE and UNWIND … MERGE statements derived from the ontology.
 
 The demo loader and every connector write through here; nobody writes ingest Cypher by hand.
-A fact a load leaves unchanged keeps its version, so loading twice is a no-op
-apart from last_seen.
+Each batch first asks which of its facts exist: the new ones are written by a create-only
+statement (nothing to compare, no conflict possible), the others merged and compared. A fact a
+load leaves unchanged keeps its version, so loading twice is a no-op apart from last_seen.
+Relationships carry no run_id: their `seen` marks ("source|run") hold it already. Each batch
+redraws, in its transaction, the flow edges it changes (`catalog.store.flows`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from functools import cache
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
+from catalog.store import flows
 from catalog.store.cypher import label_test
 from catalog.store.driver import Store
 from catalog.store.schema import ENTITY
@@ -25,7 +29,7 @@ BATCH_SIZE = 5000
 # Shared tail of both statements. Properties a person set (manual_fields; every property of an
 # edge a person made) are never overwritten: a differing source value is returned as a conflict.
 # `seen` holds one "source|run" mark per source that has the fact, for that source's stale cleanup.
-_STAMP = """
+_MERGE_STAMP = """
 WITH x, row, x.version = 0 AS created,
      CASE WHEN x.manual_fields IS NULL AND x.source = 'manual' AND x.version > 0 THEN keys(row.props)
           ELSE coalesce(x.manual_fields, []) END AS manual
@@ -38,7 +42,7 @@ WITH x, row, created,
           AND row.props[k] IS NOT NULL AND (x[k] IS NULL OR x[k] <> row.props[k])
           | {entity_id: x.id, field: k, manual_value: x[k], source_value: row.props[k]}] END AS conflicts
 FOREACH (k IN changed | SET x[k] = row.props[k])
-SET x.last_seen = $now, x.run_id = $run_id,
+SET x.last_seen = $now,{run_id}
     x.seen = [s IN coalesce(x.seen, []) WHERE NOT s STARTS WITH $source + '|'] + ($source + '|' + $run_id),
     x.version = x.version + CASE WHEN created OR size(changed) > 0 THEN 1 ELSE 0 END,
     x.last_modified_by = CASE WHEN created OR size(changed) > 0 THEN $actor ELSE x.last_modified_by END
@@ -46,6 +50,27 @@ RETURN count(x) AS written, sum(CASE WHEN created THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN size(changed) > 0 AND NOT created THEN 1 ELSE 0 END) AS updated,
        reduce(all = [], c IN collect(conflicts) | all + c) AS conflicts
 """
+
+
+def _stamp(node: bool) -> str:
+    return _MERGE_STAMP.replace("{run_id}", " x.run_id = $run_id," if node else "")
+
+
+def _create_stamp(node: bool, dated: bool) -> str:
+    """Provenance of facts known to be new, set once."""
+    return ("SET x += row.props, x.id = row.id, x.first_seen = $now, x.last_seen = $now, x.version = 1, "
+            f"x.source = $source, x.seen = [$source + '|' + $run_id], x.last_modified_by = $actor"
+            f"{', x.run_id = $run_id' if node else ''}{', x.valid_from = coalesce(row.props.valid_from, $day)' if dated else ''} "
+            "RETURN count(x) AS written, count(x) AS created, 0 AS updated, [] AS conflicts")
+
+
+def _touched(expression: str | None, new_rel: bool = False) -> str:
+    """The ids whose flow edges the batch changed, to be drawn again, and the relationships it
+    created, whose flow edges are only added (a created node has none yet)."""
+    if expression is None:
+        return ", [] AS touched, [] AS new"
+    new = "collect(CASE WHEN created THEN x.id END)" if new_rel else "[]"
+    return f", collect(CASE WHEN size(changed) > 0 THEN {expression} END) AS touched, {new} AS new"
 
 
 def label_props(label: str, props: dict) -> dict:
@@ -58,6 +83,8 @@ def label_props(label: str, props: dict) -> dict:
 def node_statement(label: str) -> str:
     node = ONTOLOGY.node(label)  # only ontology labels reach the query text
     dated = any(p.name == "valid_from" for p in node.props)
+    # Flow edges copy the properties of the node they pass through (an integration's kind).
+    touched = "x.id" if label in flows.FLOWS.via_labels else None
     return f"""
 UNWIND $rows AS row
 MERGE (x:{label} {{id: row.id}})
@@ -68,7 +95,36 @@ WITH x, row, x.closed IS NOT NULL AS reopened
 SET x.valid_to = CASE WHEN reopened AND x.valid_to = x.closed THEN null ELSE x.valid_to END, x.closed = null,
     x.version = x.version + CASE WHEN reopened THEN 1 ELSE 0 END
 WITH x, row
-{_STAMP}"""
+{_stamp(node=True)}{_touched(touched)}"""
+
+
+@cache
+def node_create_statement(label: str) -> str:
+    dated = any(p.name == "valid_from" for p in ONTOLOGY.node(label).props)
+    return (f"UNWIND $rows AS row CREATE (x:{label}:{ENTITY}) {_create_stamp(node=True, dated=dated)}, "
+            "[] AS touched, [] AS new")
+
+
+def _existing_nodes(tx, batch: list[dict]) -> set[str]:
+    return set(tx.run(f"UNWIND $ids AS id MATCH (x:{ENTITY} {{id: id}}) RETURN collect(id) AS found",
+                      ids=[row["id"] for row in batch]).single()["found"])
+
+
+def _ends(rel_type: str) -> str:
+    """Both end nodes of each row. The hints keep both look-ups index seeks: planned on a nearly
+    empty graph, Neo4j chose to scan the whole id index for every row (quadratic; found on a
+    fresh database)."""
+    rel = ONTOLOGY.rel(rel_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) WHERE {label_test('a', rel.sources)}
+MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}"""
+
+
+def _flow_end(rel_type: str) -> str | None:
+    if rel_type not in flows.FLOWS.base_types:
+        return None
+    return "row.source" if flows.touched_end(rel_type) == "a" else "row.target"
 
 
 @cache
@@ -76,17 +132,12 @@ def rel_statement(rel_type: str) -> str:
     rel = ONTOLOGY.rel(rel_type)
     key = ", ".join(f"{name}: row.props.{name}" for name in rel.key)
     pattern = f"(a)-[x:{rel.type}{f' {{{key}}}' if key else ''}]->(b)"
-    # The hints keep both look-ups index seeks: planned on a nearly empty graph, Neo4j chose to
-    # scan the whole id index for every row (quadratic; found on a fresh database).
-    ends = f"""
-UNWIND $rows AS row
-MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) WHERE {label_test('a', rel.sources)}
-MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) WHERE {label_test('b', rel.targets)}"""
+    ends, stamp = _ends(rel_type), _stamp(node=False) + _touched(_flow_end(rel_type), new_rel=True)
     if not rel.temporal:
         return f"""{ends}
 MERGE {pattern}
 ON CREATE SET x.id = row.id, x.first_seen = $now, x.version = 0, x.source = $source
-{_STAMP}"""
+{stamp}"""
     # A pair holds one interval after another. The source's fact is the pair's current interval:
     # one no run has closed (a person's interval only while it has not ended). Otherwise the
     # fact (re)starts as a new interval, under the fact's id while that is free.
@@ -106,7 +157,24 @@ CALL {{
       x.first_seen = $now, x.version = 0, x.source = $source, x.valid_from = coalesce(row.props.valid_from, $day)
   RETURN x
 }}
-{_STAMP}"""
+{stamp}"""
+
+
+@cache
+def rel_create_statement(rel_type: str) -> str:
+    rel = ONTOLOGY.rel(rel_type)
+    new = "collect(x.id)" if rel_type in flows.FLOWS.base_types else "[]"
+    return (f"{_ends(rel_type)} CREATE (a)-[x:{rel_type}]->(b) {_create_stamp(node=False, dated=rel.temporal)}, "
+            f"[] AS touched, {new} AS new")
+
+
+@cache
+def _existing_rels_statement(rel_type: str) -> str:
+    """Which rows name a relationship that exists, in any interval: the same ends, type and key."""
+    rel = ONTOLOGY.rel(rel_type)
+    key = "".join(f" AND x.{name} = row.props.{name}" for name in rel.key)
+    return (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}})-[x:{rel_type}]->(b:{ENTITY} {{id: row.target}}) "
+            f"WHERE true{key} RETURN collect(DISTINCT row.id) AS found")
 
 
 @dataclass
@@ -136,16 +204,35 @@ def _text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _load(store: Store, statement: str, rows: Iterable[dict], params: dict) -> LoadCounts:
+def _load(store: Store, statements: tuple[str, str], existing, rows: Iterable[dict], params: dict,
+          rel_type: str | None = None) -> LoadCounts:
+    """Each batch in one transaction: which rows exist, the new ones created, the rest merged,
+    and the flow edges they change."""
+    create, merge = statements
     counts = LoadCounts()
+
+    def write(tx, batch: list[dict]) -> list[dict]:
+        found, new, known, results = existing(tx, batch), [], [], []
+        for row in batch:
+            # A fact named twice in the batch is created once, then merged.
+            (known if row["id"] in found else new).append(row)
+            found.add(row["id"])
+        for statement, part in ((create, new), (merge, known)):
+            if part:
+                result = tx.run(statement, rows=part, **params).single().data()
+                flows.refresh(tx, result["touched"])
+                flows.add_for_new(tx, rel_type, result["new"])
+                results.append({**result, "rows": len(part)})
+        return results
+
     for batch in batches(rows):
-        result = store.execute(statement, rows=batch, **params)[0]
-        counts.written += result["written"]
-        counts.created += result["created"] or 0
-        counts.updated += result["updated"] or 0
-        counts.conflicts += [{**c, "manual_value": _text(c["manual_value"]), "source_value": _text(c["source_value"])}
-                             for c in result["conflicts"]]
-        counts.skipped += len(batch) - result["written"]
+        for result in store.write(write, batch):
+            counts.written += result["written"]
+            counts.created += result["created"] or 0
+            counts.updated += result["updated"] or 0
+            counts.conflicts += [{**c, "manual_value": _text(c["manual_value"]), "source_value": _text(c["source_value"])}
+                                 for c in result["conflicts"]]
+            counts.skipped += result["rows"] - result["written"]
     return counts
 
 
@@ -154,7 +241,7 @@ def load_nodes(store: Store, label: str, records: Iterable[NodeRecord], *, sourc
     """`day`: the date a harvest run observed the source; facts it starts hold from then."""
     rows = ({"id": r.id, "props": label_props(label, r.props)} for r in records)
     params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
-    return _load(store, node_statement(label), rows, params)
+    return _load(store, (node_create_statement(label), node_statement(label)), _existing_nodes, rows, params)
 
 
 def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, source: str,
@@ -163,4 +250,5 @@ def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, sour
     unique = {r.id: r for r in records}.values()
     rows = ({"id": r.id, "source": r.source_id, "target": r.target_id, "props": r.props} for r in unique)
     params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
-    return _load(store, rel_statement(rel_type), rows, params)
+    existing = lambda tx, batch: set(tx.run(_existing_rels_statement(rel_type), rows=batch).single()["found"])  # noqa: E731
+    return _load(store, (rel_create_statement(rel_type), rel_statement(rel_type)), existing, rows, params, rel_type)

@@ -1,10 +1,9 @@
-"""Flow edges for lineage and impact, one traversal step at a time.
+"""Lineage and impact inside the database: one query over the FLOWS_TO projection
+(`catalog.store.flows`) returns what a bounded breadth-first walk from a node reaches.
 
-Data flows along four kinds of edge, always reported in the direction the data moves:
-  integration  system → system, through an Integration valid on $as_of
-  holds        system → dataset it holds
-  copy         dataset → system, when an integration valid on $as_of carries the dataset there
-  derivation   dataset → dataset derived or copied from it (DERIVED_FROM, declared or observed)
+Flow edges always point the way the data moves (system → system through an integration, system
+→ dataset it holds, dataset → system an integration copies it to, dataset → dataset derived from
+it); an edge counts on $as_of when its interval holds then.
 """
 
 from __future__ import annotations
@@ -13,58 +12,78 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from catalog.store.cypher import summary, type_of, valid_at
+from catalog.store.cypher import type_of, valid_at
 from catalog.store.driver import Store
+from catalog.store.flows import FLOWS
 from catalog.store.schema import ENTITY
 
-# (pattern from the frontier node n to the next node m, edge type, via, kind), downstream.
-_DOWNSTREAM = (
-    (f"(n:System)-[:SENDS]->(i:Integration)-[:RECEIVES]->(m:System) WHERE {valid_at('i')}",
-     "'integration'", "i", "coalesce(i.kind, 'declared')"),
-    ("(n:System)-[:HOLDS]->(m:Dataset)", "'holds'", "null", "'declared'"),
-    (f"(n:Dataset)<-[:CARRIES]-(i:Integration)-[:RECEIVES]->(m:System) WHERE {valid_at('i')}",
-     "'copy'", "i", "coalesce(i.kind, 'declared')"),
-    ("(n:Dataset)<-[r:DERIVED_FROM]-(m:Dataset)", "'derivation'", "r", "coalesce(r.kind, 'declared')"),
-)
-_UPSTREAM = (
-    (f"(m:System)-[:SENDS]->(i:Integration)-[:RECEIVES]->(n:System) WHERE {valid_at('i')}",
-     "'integration'", "i", "coalesce(i.kind, 'declared')"),
-    ("(m:System)-[:HOLDS]->(n:Dataset)", "'holds'", "null", "'declared'"),
-    (f"(m:Dataset)<-[:CARRIES]-(i:Integration)-[:RECEIVES]->(n:System) WHERE {valid_at('i')}",
-     "'copy'", "i", "coalesce(i.kind, 'declared')"),
-    ("(n:Dataset)-[r:DERIVED_FROM]->(m:Dataset)", "'derivation'", "r", "coalesce(r.kind, 'declared')"),
-)
+_WAYS = {"downstream": ("down",), "upstream": ("up",), "both": ("down", "up")}
+_EDGE = ("{source: s.id, target: t.id, type: f.type, kind: f.kind, via: coalesce(f.via, f.via_name), "
+         "via_name: f.via_name, mechanism: f.mechanism}")
 
 
-def _via(variable: str) -> str:
-    if variable == "i":
-        return "i {.id, .name, type: 'Integration'}"
-    if variable == "r":
-        return "CASE WHEN r.via IS NULL THEN null ELSE {id: r.via, name: r.via, type: 'Job'} END"
-    return "null"
+def _arrow(way: str, depth: str) -> str:
+    return f"-[:{FLOWS.type}*{depth}]->" if way == "down" else f"<-[:{FLOWS.type}*{depth}]-"
 
 
 @cache
-def _step_statement(direction: str, exists_only: bool = False) -> str:
-    branches = [
-        f"WITH n MATCH {pattern} RETURN m, {edge_type} AS type, {_via(via)} AS via, {kind} AS kind"
-        for pattern, edge_type, via, kind in (_DOWNSTREAM if direction == "downstream" else _UPSTREAM)
+def _reach_statement(direction: str, depth: int) -> str:
+    """Pruning variable-length expansion (Neo4j's breadth-first var-expand) from the root, each
+    way asked; per reached node its distance overall and per way (dd, du), nearest first, cut at
+    $cap in the database. Then the edges a walk explains the answer with: those leaving the root and
+    the nodes nearer than the depth bound downstream, and those entering them upstream. Then
+    whether anything lies past the bound (`beyond_down`; `beyond_up`, or for both ways the
+    sources of the edges past it, since the downstream walk may have them already)."""
+    ways = _WAYS[direction]
+    valid = f"all(f IN relationships(p) WHERE {valid_at('f')})"
+    walks = " UNION ALL ".join(
+        f"WITH root MATCH p = (root){_arrow(way, f'1..{depth}')}(m) WHERE {valid} "
+        f"RETURN m, min(length(p)) AS d, '{way}' AS way" for way in ways)
+    parts = [
+        f"MATCH (root:{ENTITY} {{id: $id}})",
+        f"CALL {{ WITH root CALL {{ {walks} }} "
+        "WITH root, m, min(d) AS d, min(CASE way WHEN 'down' THEN d END) AS dd, min(CASE way WHEN 'up' THEN d END) AS du "
+        "WHERE m <> root ORDER BY d, m.id RETURN collect({m: m, d: d, dd: dd, du: du}) AS reached }",
+        "WITH root, reached[..$cap] AS kept, size(reached) > $cap AS over",
     ]
-    expand = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) CALL {{ " + " UNION ".join(branches) + " } "
-    if exists_only:
-        return expand + "RETURN true AS found LIMIT 1"
-    # One record holding a list: the driver decodes one large value much faster than many records.
-    return expand + f"RETURN collect({{frontier: id, node: {summary('m')}, type: type, via: via, kind: kind}}) AS edges"
+    carried = "root, kept, over"
+    if "down" in ways:
+        parts.append(
+            f"CALL {{ WITH root, kept UNWIND [root] + [k IN kept WHERE k.dd < {depth} | k.m] AS s "
+            f"MATCH (s)-[f:{FLOWS.type}]->(t) WHERE {valid_at('f')} RETURN collect({_EDGE}) AS down_edges }}")
+        parts.append(
+            f"CALL {{ WITH kept, over UNWIND CASE WHEN over THEN [] ELSE [k IN kept WHERE k.dd = {depth} | k.m] END AS s "
+            f"MATCH (s)-[f:{FLOWS.type}]->() WHERE {valid_at('f')} WITH f LIMIT 1 RETURN count(f) > 0 AS beyond_down }}")
+        carried += ", down_edges, beyond_down"
+    else:
+        carried += ", [] AS down_edges, false AS beyond_down"
+    if "up" in ways:
+        parts.append(
+            f"CALL {{ WITH root, kept UNWIND [root] + [k IN kept WHERE k.du < {depth} | k.m] AS t "
+            f"MATCH (s)-[f:{FLOWS.type}]->(t) WHERE {valid_at('f')} RETURN collect({_EDGE}) AS up_edges }}")
+        past = f"UNWIND CASE WHEN over THEN [] ELSE [k IN kept WHERE k.du = {depth} | k.m] END AS t " \
+               f"MATCH (s)-[f:{FLOWS.type}]->(t) WHERE {valid_at('f')}"
+        if "down" in ways:
+            parts.append(f"CALL {{ WITH kept, over {past} RETURN collect(DISTINCT s.id) AS beyond_up_sources }}")
+            carried += ", up_edges, false AS beyond_up, beyond_up_sources"
+        else:
+            parts.append(f"CALL {{ WITH kept, over {past} WITH f LIMIT 1 RETURN count(f) > 0 AS beyond_up }}")
+            carried += ", up_edges, beyond_up, [] AS beyond_up_sources"
+    else:
+        carried += ", [] AS up_edges, false AS beyond_up, [] AS beyond_up_sources"
+    parts.append(f"WITH {carried}")
+    parts.append(
+        f"RETURN root {{.id, .name, .enabled, type: {type_of('root')}}} AS root, over, "
+        f"[k IN kept | {{id: k.m.id, name: k.m.name, type: {type_of('k.m')}, distance: k.d, down: k.dd}}] AS nodes, "
+        "down_edges, up_edges, beyond_down, beyond_up, beyond_up_sources")
+    return " ".join(parts)
 
 
-def step(store: Store, ids: list[str], direction: str, as_of: date) -> list[dict[str, Any]]:
-    """Every flow edge leaving (downstream) or entering (upstream) the frontier nodes."""
-    return store.rows(_step_statement(direction), ids=ids, as_of=as_of.isoformat())[0]["edges"]
-
-
-def any_step(store: Store, ids: list[str], direction: str, as_of: date) -> bool:
-    """Whether any flow edge leaves (or enters) the frontier nodes; stops at the first."""
-    return bool(store.rows(_step_statement(direction, exists_only=True), ids=ids, as_of=as_of.isoformat()))
+def reach(store: Store, node_id: str, direction: str, depth: int, as_of: date, max_nodes: int) -> dict[str, Any] | None:
+    """The one record of `_reach_statement`, or None when there is no such node. `max_nodes`
+    counts the root."""
+    rows = store.rows(_reach_statement(direction, depth), id=node_id, as_of=as_of.isoformat(), cap=max_nodes - 1)
+    return rows[0] if rows else None
 
 
 def summaries(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:

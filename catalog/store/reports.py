@@ -12,7 +12,7 @@ from ontology.catalog import ACCOUNTABLE_ROLES
 
 def systems_without_owner(store: Store, as_of: date) -> list[dict[str, Any]]:
     return store.rows(
-        f"MATCH (s:System) WITH s, [(o)-[r:OWNS]->(s) WHERE {valid_at('r')} | r.role] AS roles "
+        f"MATCH (s:System) WHERE {valid_at('s')} WITH s, [(o)-[r:OWNS]->(s) WHERE {valid_at('r')} | r.role] AS roles "
         "WITH s, [role IN $required WHERE NOT role IN roles] AS missing WHERE size(missing) > 0 "
         "RETURN s.id AS id, s.name AS name, s.vendor AS vendor, s.lifecycle AS lifecycle, "
         "s.criticality AS criticality, missing AS missing_roles ORDER BY s.name, s.id",
@@ -45,7 +45,7 @@ def data_outside_eea(store: Store, as_of: date) -> list[dict[str, Any]]:
 
 def integrations_without_owner(store: Store, as_of: date) -> list[dict[str, Any]]:
     return store.rows(
-        f"MATCH (i:Integration) WHERE NOT EXISTS {{ MATCH (o)-[r:OWNS]->(i) WHERE {valid_at('r')} }} "
+        f"MATCH (i:Integration) WHERE {valid_at('i')} AND NOT EXISTS {{ MATCH (o)-[r:OWNS]->(i) WHERE {valid_at('r')} }} "
         "RETURN i.id AS id, i.name AS name, i.mechanism AS mechanism, i.status AS status, "
         "head([(s)-[:SENDS]->(i) | s.name]) AS source_system, head([(i)-[:RECEIVES]->(t) | t.name]) AS target_system "
         "ORDER BY i.name, i.id", as_of=as_of.isoformat())

@@ -31,6 +31,10 @@ def schema_statements() -> list[str]:
         statements += _node_statements(node.label, node.props)
     for rel in ONTOLOGY.relationships:
         statements.append(f"CREATE INDEX rel_{rel.type.lower()}_id IF NOT EXISTS FOR ()-[r:{rel.type}]-() ON (r.id)")
+    for projection in ONTOLOGY.projections:
+        # Redrawing the flow edges through an integration looks them up by their via node.
+        statements.append(f"CREATE INDEX rel_{projection.type.lower()}_via IF NOT EXISTS "
+                          f"FOR ()-[r:{projection.type}]-() ON (r.via)")
     labels = "|".join(node.label for node in ONTOLOGY.nodes)
     searchable = sorted({p.name for node in ONTOLOGY.nodes for p in ONTOLOGY.all_props(node) if p.searchable})
     fields = ", ".join(f"n.{name}" for name in searchable)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from catalog.errors import InvalidInput
-from catalog.services import access, entries, lineage, reports
+from catalog.services import access, lineage, reports
 from catalog.web.core import View, page
 from catalog.web.pages import UserDep, csv_file, node_of, xlsx_file
 from ontology import ONTOLOGY
@@ -25,13 +25,11 @@ EDGE_COLUMNS = ["source", "source_name", "target", "target_name", "type", "mecha
 
 
 def picture(store, node_id: str, direction: str, depth: int, as_of: date) -> dict[str, Any]:
-    """The lineage answer, each edge named at both ends and with the mechanism of its integration."""
+    """The lineage answer, each edge named at both ends (and with the mechanism of its integration)."""
     graph = lineage.graph(store, node_id, direction, depth, as_of)
     names = {n["id"]: n["name"] for n in graph["nodes"]}
-    mechanisms = entries.values_of(store, sorted({e["via"] for e in graph["edges"] if e["via"]}), "mechanism")
     for edge in graph["edges"]:
-        edge.update(source_name=names.get(edge["source"]), target_name=names.get(edge["target"]),
-                    mechanism=mechanisms.get(edge["via"]))
+        edge.update(source_name=names.get(edge["source"]), target_name=names.get(edge["target"]))
     return graph
 
 

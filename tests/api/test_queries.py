@@ -88,9 +88,16 @@ def test_who_can_read_pupil_data_including_copies(demo):
     copied = next(p for p in copies["principals"] if p["id"] in extra)
     hops = [step for step in copied["paths"][0] if step.get("relationship") == "COPY_OF"]
     assert hops and hops[0]["via"].startswith("integration-")
-    # FINT clients reading utdanning-elev are service accounts among those who reach pupil data.
-    assert "ServiceAccount" in {p["type"] for p in copies["principals"]} or any(
-        p["type"] == "Person" for p in copies["principals"])
+
+
+@pytest.mark.xfail(strict=True, reason="who does not reach service accounts through the FINT components they "
+                                       "read; the earlier assertion here was always true and hid it")
+def test_fint_clients_reading_pupils_are_among_who_can_read_pupil_data(demo):
+    copies = demo.get("/api/v1/access/who", params={"resource": "dataset-elevregister", "include_lineage": "true",
+                                                     "limit": 1000}).json()
+    # The demo's FINT clients reading utdanning-elev (its table of service accounts).
+    service_accounts = {p["id"] for p in copies["principals"] if p["type"] == "ServiceAccount"}
+    assert {"sa-fint-itslearning", "sa-fint-google"} <= service_accounts
 
 
 def test_who_pages_with_cursor_and_filters_by_level(demo):

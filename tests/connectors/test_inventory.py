@@ -324,9 +324,10 @@ def test_a_one_cell_typo_on_a_sheet_harvested_before_keeps_the_system_and_says_s
     mended[1][4] = ""
     workbook(tmp_path / "oversikt.xlsx", {"Ark1": mended})
     third = run_source(clean_store, inventory_source(), tmp_path)
-    # The integration and its two edges are gone from the source: the integration is closed, and
-    # the edges it carries stay with it as its history.
+    # The integration is closed and kept as history, with its two edges (its interval bounds them).
     assert (third.status, third.would_delete, third.closed, third.deleted) == ("succeeded", 3, 1, 0)
+    assert clean_store.rows("MATCH (:System {name: 'Visma Flyt Skole'})-[:SENDS]->(i)-[:RECEIVES]->"
+                            "(:System {name: 'Vigilo'}) RETURN i.valid_to = i.closed AS closed")[0]["closed"] is True
 
 
 def test_the_dry_run_of_a_run_that_would_be_held_says_so(clean_store, neo4j_server, tmp_path):

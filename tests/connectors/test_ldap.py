@@ -23,6 +23,7 @@ from ldap3 import Connection, Server
 
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
+from tests.conftest import missing_server
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 BASE = "dc=fylke,dc=no"
@@ -77,7 +78,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def slapd():
     if not Path(SLAPD).exists():
-        pytest.skip("slapd is not installed (apt-get install slapd; .ci/run does it)")
+        missing_server("slapd is not installed (apt-get install slapd; .ci/run does it)")
     folder = Path(tempfile.mkdtemp(prefix="catalog-slapd-"))
     (folder / "db").mkdir()
     (folder / "ad").mkdir()

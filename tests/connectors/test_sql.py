@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
+from tests.conftest import missing_server
 from tests.factory import create
 
 SCHEMA = """
@@ -79,7 +80,7 @@ def postgres():
     """A throwaway PostgreSQL server (Debian's package), run as the postgres user when we are root."""
     binaries = _postgres_binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run does it)")
+        missing_server("PostgreSQL is not installed (apt-get install postgresql; .ci/run does it)")
     # Not under pytest's own temporary folder: the postgres user must be able to reach it.
     scratch = Path(tempfile.mkdtemp(prefix="catalog-pg-"))
     scratch.chmod(0o777)

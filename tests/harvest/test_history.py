@@ -214,3 +214,20 @@ def test_a_source_naming_another_systemeier_than_a_person_set_is_a_conflict(clea
     assert [(o["id"], o["role"]) for o in owners] == [(kari["id"], "systemeier")]
     [conflict] = session_client.get("/api/v1/harvest/conflicts", params={"entity_id": sid(2)}).json()["items"]
     assert conflict["field"] == "owner:systemeier" and conflict["manual_value"] == kari["id"]
+
+
+def test_a_system_its_source_no_longer_has_leaves_the_reports_from_that_day(clean_store, session_client, tmp_path):
+    from datetime import date
+
+    rows = [system_row(n) for n in range(1, 11)]
+    harvest(clean_store, tmp_path, rows, observed_at=date(2026, 1, 1))
+    assert harvest(clean_store, tmp_path, rows[:9], observed_at=date(2026, 2, 1)).status == "succeeded"
+
+    def listed(day: str) -> set[str]:
+        report = session_client.get("/api/v1/reports/systems-without-owner", params={"as_of": day})
+        assert report.status_code == 200, report.text
+        return {row["id"] for row in report.json()["rows"]}
+
+    # Every row lacks a systemansvarlig; system 10 is listed while its source had it.
+    assert sid(10) in listed("2026-01-15") and sid(9) in listed("2026-01-15")
+    assert sid(10) not in listed("2026-02-15") and sid(9) in listed("2026-02-15")

@@ -22,7 +22,7 @@ from catalog.demo.load import edit_and_harvest, load
 from catalog.demo.workflows import start_workflows
 from catalog.settings import get_settings
 from catalog.store.driver import Store
-from tests.conftest import ROOT, wipe
+from tests.conftest import ROOT, missing_server, wipe
 
 CHROMIUM = Path(os.environ.get("CATALOG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -78,10 +78,7 @@ def server(demo_county: Store, tokens) -> Iterator[str]:
 @pytest.fixture(scope="package")
 def browser():
     if not CHROMIUM.exists() and not shutil.which("chromium"):
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_server(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

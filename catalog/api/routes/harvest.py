@@ -10,7 +10,7 @@ from pydantic import BaseModel, Discriminator, Tag
 from catalog.api.deps import MAX_OFFSET, StoreDep, UserDep, permission
 from catalog.errors import InvalidInput
 from catalog.harvest import runs, service, sources
-from catalog.services import redaction
+from catalog.services import redaction, scheduler
 from catalog.settings import get_settings
 from connectors.contract import HarvestFailed
 from connectors.openlineage import DatasetEvent, JobEvent, RunEvent
@@ -93,10 +93,13 @@ def list_conflicts(store: StoreDep, user: UserDep, source: Optional[str] = None,
              operation_id="start_harvest", openapi_extra=permission("edit_catalog"))
 def start_harvest(source_id: str, store: StoreDep, background: BackgroundTasks, dry_run: bool = False,
                   allow_mass_delete: bool = False) -> dict:
-    source, base_dir = sources.source(get_settings(), source_id)
+    """Starts a run; 409 while one of the source runs already, here or in another API instance."""
+    settings = get_settings()
+    source, base_dir = sources.source(settings, source_id)
+    release = scheduler.hold_for_hand_run(store, settings, source_id)
     run_id = service.new_run_id()
-    background.add_task(service.run_source, store, source, base_dir, dry_run=dry_run,
-                        allow_mass_delete=allow_mass_delete, run_id=run_id)
+    background.add_task(scheduler.run_then_release, release, service.run_source, store, source, base_dir,
+                        dry_run=dry_run, allow_mass_delete=allow_mass_delete, run_id=run_id)
     return {"run_id": run_id, "source": source_id, "status": "running"}
 
 

@@ -28,8 +28,11 @@ def _day(as_of: date | None) -> date:
             openapi_extra=permission("read"))
 def get_lineage(node_id: str, store: StoreDep, as_of: AsOf = None,
                 direction: Literal["upstream", "downstream", "both"] = "both",
-                depth: Annotated[int, Query(ge=1, le=lineage.MAX_DEPTH)] = lineage.DEFAULT_DEPTH) -> Response:
-    return _graph_json(lineage.graph(store, node_id, direction, depth, _day(as_of)))
+                depth: Annotated[int, Query(ge=1, le=lineage.MAX_DEPTH)] = lineage.DEFAULT_DEPTH,
+                max_nodes: Annotated[int, Query(ge=1, le=lineage.MAX_NODES, description=(
+                    "At most this many nodes, the root included, nearest first; more are marked truncated."))]
+                = lineage.MAX_NODES) -> Response:
+    return _graph_json(lineage.graph(store, node_id, direction, depth, _day(as_of), max_nodes))
 
 
 @router.get("/impact/{node_id}", response_model=models.Impact, operation_id="impact", openapi_extra=permission("read"))

@@ -56,11 +56,13 @@ def list_sources(store: StoreDep) -> list[dict]:
 @router.post("/sources/{source_id}/run", response_model=Started, status_code=status.HTTP_202_ACCEPTED,
              operation_id="run_source_now", openapi_extra=permission("edit_catalog"))
 def run_now(source_id: str, store: StoreDep, background: BackgroundTasks) -> dict:
-    """Start a run of the source now, outside its schedule."""
+    """Start a run of the source now, outside its schedule (409 while one runs already)."""
     settings = get_settings()
     source, base_dir = configured_source(settings, source_id)
+    release = scheduler.hold_for_hand_run(store, settings, source_id)
     run_id = new_run_id()
-    background.add_task(notifications.harvest_with_notices, store, settings, source, base_dir, run_id=run_id)
+    background.add_task(scheduler.run_then_release, release, notifications.harvest_with_notices, store, settings,
+                        source, base_dir, run_id=run_id)
     return {"run_id": run_id, "source": source_id, "status": "running"}
 
 
