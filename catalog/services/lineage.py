@@ -48,6 +48,8 @@ def traverse(store, node_id: str, direction: str, depth: int, as_of: date, max_n
     for edge in (*found["down_edges"], *found["up_edges"]):
         # Past the node cap, an edge may lead to a node left out.
         if edge["source"] in result.nodes and edge["target"] in result.nodes:
+            if edge["mechanism"] is None:  # only an integration's edges have one
+                del edge["mechanism"]
             result.edges.setdefault((edge["source"], edge["target"], edge["type"], edge["via"]), edge)
     # Upstream, past the bound, an edge the downstream walk explains the answer with is not news.
     news_upstream = any(downstream.get(source, depth) >= depth for source in found["beyond_up_sources"])

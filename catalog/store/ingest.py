@@ -58,10 +58,15 @@ def _stamp(node: bool) -> str:
 
 def _create_stamp(node: bool, dated: bool) -> str:
     """Provenance of facts known to be new, set once."""
-    return ("SET x += row.props, x.id = row.id, x.first_seen = $now, x.last_seen = $now, x.version = 1, "
+    # The interval starts on the run's day unless the row says otherwise, as MERGE's ON CREATE does
+    # (a row's explicit null, set after it, clears it there too).
+    return (f"SET {'x.valid_from = coalesce(row.props.valid_from, $day), ' if dated else ''}x += row.props, "
+            "x.id = row.id, x.first_seen = $now, x.last_seen = $now, x.version = 1, "
             f"x.source = $source, x.seen = [$source + '|' + $run_id], x.last_modified_by = $actor"
-            f"{', x.run_id = $run_id' if node else ''}{', x.valid_from = coalesce(row.props.valid_from, $day)' if dated else ''} "
-            "RETURN count(x) AS written, count(x) AS created, 0 AS updated, [] AS conflicts")
+            f"{', x.run_id = $run_id' if node else ''} "
+            # Aggregates only: a batch whose edges all miss an end still answers one row.
+            "WITH count(x) AS written, collect(x.id) AS ids "
+            "RETURN written, written AS created, 0 AS updated, [] AS conflicts")
 
 
 def _touched(expression: str | None, new_rel: bool = False) -> str:
@@ -163,7 +168,7 @@ CALL {{
 @cache
 def rel_create_statement(rel_type: str) -> str:
     rel = ONTOLOGY.rel(rel_type)
-    new = "collect(x.id)" if rel_type in flows.FLOWS.base_types else "[]"
+    new = "ids" if rel_type in flows.FLOWS.base_types else "[]"
     return (f"{_ends(rel_type)} CREATE (a)-[x:{rel_type}]->(b) {_create_stamp(node=False, dated=rel.temporal)}, "
             f"[] AS touched, {new} AS new")
 

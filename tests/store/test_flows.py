@@ -130,7 +130,7 @@ def test_restore_draws_the_flow_edges_of_what_it_writes(clean_store):
     graph = backup.export_graph(clean_store)
     assert "FLOWS_TO" not in graph.serialize(format="turtle")  # derived, so not part of the backup
     clean_store.execute("MATCH (n) WHERE NOT n:ApiToken DETACH DELETE n")
-    backup.import_graph(clean_store, graph)
+    backup.import_graph(clean_store, graph, actor="test")
     assert _projection(clean_store) == before
 
 
