@@ -111,7 +111,8 @@ def node_create_statement(label: str) -> str:
 
 
 def _existing_nodes(tx, batch: list[dict]) -> set[str]:
-    return set(tx.run(f"UNWIND $ids AS id MATCH (x:{ENTITY} {{id: id}}) RETURN collect(id) AS found",
+    # Pinned to the id index for the reason `_ends` gives.
+    return set(tx.run(f"UNWIND $ids AS id MATCH (x:{ENTITY} {{id: id}}) USING INDEX x:{ENTITY}(id) RETURN collect(id) AS found",
                       ids=[row["id"] for row in batch]).single()["found"])
 
 
@@ -175,11 +176,15 @@ def rel_create_statement(rel_type: str) -> str:
 
 @cache
 def _existing_rels_statement(rel_type: str) -> str:
-    """Which rows name a relationship that exists, in any interval: the same ends, type and key."""
+    """Which rows name a relationship that exists, in any interval: the same ends, type and key.
+    Both ends are found by the id index first, so the relationship is looked for between two known
+    nodes from the end with fewer relationships. Written as one pattern, a plan made on a fresh
+    database expanded every member of a group for each row (45 s for a batch of 5,000)."""
     rel = ONTOLOGY.rel(rel_type)
     key = "".join(f" AND x.{name} = row.props.{name}" for name in rel.key)
-    return (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}})-[x:{rel_type}]->(b:{ENTITY} {{id: row.target}}) "
-            f"WHERE true{key} RETURN collect(DISTINCT row.id) AS found")
+    return (f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}}) USING INDEX a:{ENTITY}(id) "
+            f"MATCH (b:{ENTITY} {{id: row.target}}) USING INDEX b:{ENTITY}(id) "
+            f"MATCH (a)-[x:{rel_type}]->(b) WHERE true{key} RETURN collect(DISTINCT row.id) AS found")
 
 
 @dataclass
