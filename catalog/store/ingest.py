@@ -235,7 +235,7 @@ def _load(store: Store, statements: tuple[str, str], existing, rows: Iterable[di
                 results.append({**result, "rows": len(part)})
         return results
 
-    for batch in batches(rows):
+    for batch in batches(rows, BATCH_SIZE):  # read here, so that bench/ can try other sizes
         for result in store.write(write, batch):
             counts.written += result["written"]
             counts.created += result["created"] or 0
