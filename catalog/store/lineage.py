@@ -36,14 +36,18 @@ def _reach_statement(direction: str, depth: int) -> str:
     sources of the edges past it, since the downstream walk may have them already)."""
     ways = _WAYS[direction]
     valid = f"all(f IN relationships(p) WHERE {valid_at('f')})"
+    # Each way's walk gives a reached node its distance that way; a node reached both ways is
+    # grouped once, nearest first. Only the nearest $cap + 1 are kept (a top-k sort, not a sort of
+    # everything reached), which tells whether there were more.
     walks = " UNION ALL ".join(
         f"WITH root MATCH p = (root){_arrow(way, f'1..{depth}')}(m) WHERE {valid} "
-        f"RETURN m, min(length(p)) AS d, '{way}' AS way" for way in ways)
+        f"WITH root, m, min(length(p)) AS d WHERE m <> root "
+        f"RETURN m, d, {'d' if way == 'down' else 'null'} AS dd, {'d' if way == 'up' else 'null'} AS du" for way in ways)
     parts = [
         f"MATCH (root:{ENTITY} {{id: $id}})",
         f"CALL {{ WITH root CALL {{ {walks} }} "
-        "WITH root, m, min(d) AS d, min(CASE way WHEN 'down' THEN d END) AS dd, min(CASE way WHEN 'up' THEN d END) AS du "
-        "WHERE m <> root ORDER BY d, m.id RETURN collect({m: m, d: d, dd: dd, du: du}) AS reached }",
+        "WITH m, min(d) AS d, min(dd) AS dd, min(du) AS du ORDER BY d, m.id LIMIT $cap + 1 "
+        "RETURN collect({m: m, d: d, dd: dd, du: du}) AS reached }",
         "WITH root, reached[..$cap] AS kept, size(reached) > $cap AS over",
     ]
     carried = "root, kept, over"
