@@ -28,6 +28,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import httpx
+import neo4j
 from rich.console import Console
 from rich.table import Table
 
@@ -64,9 +65,12 @@ def wipe(store: Store) -> None:
     # Batched deletes run only in an auto-commit transaction. Relationships go first: 20,000 nodes
     # detached at once took their every relationship into one transaction, past Neo4j's memory
     # pool at scale 50 (a group's members, a hub's integrations).
+    # The statement as a whole is bounded by the store's timeout, not the server's default of five
+    # minutes, which scale 50's wipe outlasted on a busy machine.
     with store.driver.session(database=store.database) as session:
-        session.run("MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
-        session.run("MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+        for statement in ("MATCH ()-[r]->() CALL { WITH r DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+                          "MATCH (n) CALL { WITH n DELETE n } IN TRANSACTIONS OF 20000 ROWS"):
+            session.run(neo4j.Query(statement, timeout=store.timeout)).consume()
 
 
 def _ingest_run(store: Store, county, load_node, load_rel, size: int = BATCH_SIZE) -> tuple[float, list[float]]:
