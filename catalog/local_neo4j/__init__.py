@@ -88,6 +88,9 @@ class LocalNeo4j:
         self.home.mkdir(parents=True, exist_ok=True)
         command = ["java", f"-Xmx{self.heap}", *JVM_FLAGS, "-cp", classpath, MAIN_CLASS,
                    str(self.home / "db"), str(self.port), str(self.page_cache_mb)]
+        # Only this start's lines count: an earlier run's "ready" with another process on the port
+        # (another checkout's tests taking it a moment after the check above) is not this Neo4j.
+        started_at = self.log_file.stat().st_size if self.log_file.exists() else 0
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
@@ -97,7 +100,7 @@ class LocalNeo4j:
             if process.poll() is not None:
                 self.pid_file.unlink(missing_ok=True)
                 raise LocalNeo4jError(f"Neo4j stopped while starting; the end of {self.log_file}:\n{_tail(self.log_file)}")
-            if _answers(self.port) and "ready" in _tail(self.log_file, 5):
+            if _answers(self.port) and "ready" in _since(self.log_file, started_at):
                 return self.status()
             time.sleep(0.5)
         self.stop()
@@ -152,6 +155,12 @@ def _answers(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _since(path: Path, offset: int) -> str:
+    with path.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode(errors="replace")
 
 
 def _tail(path: Path, lines: int = 30) -> str:
