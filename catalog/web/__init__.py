@@ -12,6 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Receive, Scope, Send
 
 from catalog.errors import CatalogError, InvalidInput
 from catalog.settings import get_settings
@@ -23,6 +24,16 @@ VENDOR = "/static/vendor"
 API_PREFIX = "/api/"
 
 
+class PageSessions(SessionMiddleware):
+    """Sessions belong to the pages (sign-in, CSRF); the API signs in by bearer token alone, so its
+    requests pass by without a cookie parsed, checked or signed again."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            return await self.app(scope, receive, send)
+        await super().__call__(scope, receive, send)
+
+
 def _is_page(request: Request) -> bool:
     return not request.url.path.startswith((API_PREFIX, "/openapi.json"))
 
@@ -30,7 +41,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI, dev: bool = False) -> None:
     settings = get_settings()
     app.state.dev = dev
-    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret or secrets.token_urlsafe(32),
+    app.add_middleware(PageSessions, secret_key=settings.session_secret or secrets.token_urlsafe(32),
                        session_cookie="catalog_session", same_site="lax", max_age=8 * 3600,
                        https_only=settings.public_base_url.startswith("https://"))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
