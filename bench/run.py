@@ -273,7 +273,7 @@ def main() -> None:
     HEADERS["Authorization"] = f"Bearer {create_token(store, f'bench-{time.time_ns()}', 'admin', 1)}"
 
     env = {**os.environ, "NEO4J_URI": uri}
-    server = subprocess.Popen([sys.executable, "-m", "catalog.cli", "serve", "--port", str(PORT)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "catalog.cli", "serve", "--port", str(PORT), "--no-access-log"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers=HEADERS, timeout=120) as api:
