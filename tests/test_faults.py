@@ -25,14 +25,15 @@ from catalog.services import scheduler
 from catalog.settings import get_settings
 from catalog.store import backup as backup_store
 from catalog.store import harvest as harvest_store
+from catalog.store import history
 from catalog.store.driver import Store, make_driver
 from catalog.store.schema import ENTITY, ensure_schema
 from connectors import REGISTRY
 from tests.conftest import ROOT, wipe
 from tests.connectors.test_entra import TOKEN, entra_source, graph_payloads
 from tests.factory import create
-from tests.local_http import JsonHandler, serving
 from tests.harvest.test_service import harvest, sid, source, system_row, write
+from tests.local_http import JsonHandler, serving
 
 # Beside the session's test Neo4j, so that both use the one compiled launcher in .data/launcher.
 FAULTS_HOME = ROOT / ".data" / "neo4j-faults"
@@ -148,7 +149,7 @@ def test_neo4j_killed_mid_harvest_closes_nothing_and_the_next_run_completes(own_
     assert sorted(ended) == sorted(expected)
     assert third.closed + third.deleted == len(expected)
     assert harvest_store.get_run(store, killed_run)["status"] == "failed"  # the third run left it as it was
-
+    assert history.verify(store).intact  # the kill broke no link of the history's chain
 
 
 def test_a_source_connection_dropped_part_way_fails_the_run_and_closes_nothing(clean_store, session_client,
