@@ -120,6 +120,21 @@ def run_source(store: Store, source: SourceSettings, base_dir: Path, *, dry_run:
     return run
 
 
+ABANDONED = ("abandoned: the run never recorded how it ended (Neo4j or the process running it stopped); "
+             "marked failed when the source's next run started")
+
+
+def abandon_unfinished(store: Store, source_id: str) -> list[str]:
+    """End as failed the source's runs that stayed "running" because whatever ran them stopped
+    before it could record the outcome; a run that never recorded how it ended closed nothing.
+    Call it holding the source's harvest lease, so that no run of the source is going on.
+    Returns the ids of the runs so ended."""
+    runs = harvest_store.abandon_unfinished(store, source_id, now_iso(), ABANDONED, MAX_ERRORS_KEPT)
+    for run in runs:
+        log.warning("harvest run %s of %s never finished; marked failed", run["id"], source_id)
+    return [run["id"] for run in runs]
+
+
 def receive(store: Store, source: SourceSettings, harvest: Harvest, run_id: str | None = None) -> HarvestRun:
     """Records a source pushed to the catalog (OpenLineage events): validate, resolve identities,
     load and record. Nothing is cleaned up: a push tells what happened, not all there is."""

@@ -1,7 +1,8 @@
 """Scheduled harvests: each source with a cron schedule runs when a scheduled time has passed
 since its last run, once across every API instance and scheduler process (a lease in Neo4j,
 with an expiry, so that a holder that died blocks nobody for long). A run started by hand takes
-the same lease, so a source is never harvested twice at once."""
+the same lease, so a source is never harvested twice at once; whoever takes it first ends as
+failed the source's runs left "running" by a process or a Neo4j that stopped."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from croniter import croniter
 
 from catalog.errors import AlreadyRunning
-from catalog.harvest.service import HarvestRun
+from catalog.harvest.service import HarvestRun, abandon_unfinished
 from catalog.harvest.sources import SourceSettings, configured_sources
 from catalog.services import notifications
 from catalog.settings import Settings
@@ -87,6 +88,7 @@ def run_due(store: Store, settings: Settings, now: datetime, holder: str | None 
         if not workflow_store.acquire_lease(store, lease, holder, _iso(now), expires, entry.due_slot):
             continue
         try:
+            abandon_unfinished(store, entry.source.id)
             # Another instance may have run it between our look at the runs and the lease.
             if not _started_since(store, entry.source.id, entry.due_slot):
                 made.append(notifications.harvest_with_notices(store, settings, entry.source, base_dir, now=now))
@@ -104,7 +106,16 @@ def hold_for_hand_run(store: Store, settings: Settings, source_id: str) -> Calla
     if not workflow_store.acquire_lease(store, lease, holder, slot, _iso(now + timedelta(seconds=settings.lease_seconds)), slot):
         raise AlreadyRunning(f"A harvest of '{source_id}' is running already; wait until it is done.",
                              errors=[{"loc": ["path", "source_id"], "msg": "a harvest of this source is running"}])
-    return lambda: workflow_store.release_lease(store, lease, holder, slot)
+
+    def release() -> None:
+        workflow_store.release_lease(store, lease, holder, slot)
+
+    try:
+        abandon_unfinished(store, source_id)
+    except Exception:
+        release()
+        raise
+    return release
 
 
 def run_then_release(release: Callable[[], None], work: Callable[..., HarvestRun], *args, **options) -> HarvestRun:

@@ -27,9 +27,20 @@ def local_neo4j(settings: Settings) -> LocalNeo4j:
                       settings.local_neo4j_heap, settings.local_neo4j_page_cache_mb)
 
 
+# How long the driver tries a transaction again when Neo4j cannot be reached or answers with a
+# transient error (a deadlock, a cluster electing its leader), and how long it waits for a
+# connection to open: enough to ride those out, short enough that while Neo4j is down a request
+# answers 503 within seconds and a harvest fails promptly, instead of after the driver's 30 s for
+# every statement.
+RETRY_SECONDS = 3.0
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
 def make_driver(uri: str, auth: tuple[str, str] | None) -> neo4j.Driver:
     # Schema-less lookups of properties some graphs lack yet are expected, not worth a warning.
-    return GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+    return GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF",
+                                max_transaction_retry_time=RETRY_SECONDS, connection_timeout=CONNECT_TIMEOUT_SECONDS,
+                                connection_acquisition_timeout=CONNECT_TIMEOUT_SECONDS)
 
 
 class Store:

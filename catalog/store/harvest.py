@@ -192,6 +192,22 @@ def save_run(store: Store, run: dict[str, Any]) -> None:
     store.execute("MERGE (r:HarvestRun {id: $run.id}) SET r += $run", run=run)
 
 
+def abandon_unfinished(store: Store, source: str, finished: str, reason: str, max_errors: int) -> list[dict[str, Any]]:
+    """Mark the source's runs still "running" failed, `reason` first among their errors, each a
+    change in the history as a run that ends is; returns them as they now stand. Only for the
+    holder of the source's harvest lease, when no run of the source can be going on."""
+    def work(tx) -> list[dict[str, Any]]:
+        runs = [row["run"] for row in tx.run(
+            "MATCH (r:HarvestRun {source: $source, status: 'running'}) "
+            "SET r.status = 'failed', r.finished = $finished, r.errors = ([$reason] + coalesce(r.errors, []))[..$max] "
+            "RETURN r {.*} AS run ORDER BY r.started, r.id",
+            source=source, finished=finished, reason=reason, max=max_errors).data()]
+        history.append(tx, [history.run_change(run) for run in runs if not run.get("dry_run")])
+        return runs
+
+    return store.write(work)
+
+
 def latest_observed(store: Store, source: str) -> str | None:
     """The day the source's latest applied run observed (a held run loaded what it saw too)."""
     rows = store.rows("MATCH (r:HarvestRun {source: $source}) WHERE r.status IN ['succeeded', 'needs-confirmation'] "

@@ -93,12 +93,16 @@ def record_now(store: Store, action: str, entity_id: str, entity_type: str, acto
     store.write(lambda tx: record(tx, action, entity_id, entity_type, actor, before, after, run_id))
 
 
-def record_run(store: Store, run: dict[str, Any]) -> None:
-    """A harvest run is one change of its own, naming what it changed in total."""
+def run_change(run: dict[str, Any]) -> dict[str, Any]:
+    """A harvest run as one change of its own, naming how it ended and what it changed in total."""
     summary = {k: run.get(k) for k in ("status", "observed_at", "created", "updated", "closed", "deleted", "conflicts",
                                        "dry_run")}
-    record_now(store, "harvest", run["source"], "HarvestSource", f"harvest:{run['source']}", None, summary,
-               run_id=run["id"])
+    return change("harvest", run["source"], "HarvestSource", f"harvest:{run['source']}", None, summary,
+                  run_id=run["id"])
+
+
+def record_run(store: Store, run: dict[str, Any]) -> None:
+    store.write(lambda tx: append(tx, [run_change(run)]))
 
 
 def changes(store: Store, entity_id: str | None, actor: str | None, since: str | None, until: str | None,

@@ -3,6 +3,7 @@ import of the profile's examples, and controlled vocabularies on input."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,8 @@ def test_readiness_report_names_the_missing_fields(demo):
 @pytest.mark.parametrize("fmt", ["turtle", "json-ld"])
 def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
     before_nodes, before_edges = backup_store.nodes(store), backup_store.edges(store)
+    before_flows, before_head = flow_edges(store), history.head(store)
+    assert before_flows and before_head["seq"] == history_length(before_nodes)
     assert any(n["label"] == "HarvestRun" for n in before_nodes) and any(n["label"] == "Conflict" for n in before_nodes)
     # The governance register travels too: its types, list and date values, and its links.
     assert {"ProcessingActivity", "Agreement", "RiskAssessment"} <= {n["label"] for n in before_nodes}
@@ -114,12 +117,24 @@ def test_round_trip_export_empty_import_is_lossless(demo, store, fmt):
     for before, after in zip([n for n in before_nodes if n["label"] != "HistoryHead"], unchanged):
         assert before == after  # label and every property, types included
     assert after_edges == before_edges
+    # The lineage edges, not in the file, are drawn again as they were.
+    assert flow_edges(store) == before_flows
+    # The head moved on by the import's record alone, which chains onto the head the backup had.
+    import_record = appended[0]["props"]
+    assert import_record["previous_hash"] == before_head["hash"]
+    assert history.head(store) == {"seq": before_head["seq"] + 1, "hash": import_record["hash"]}
     labels = store.rows("MATCH (n:Entity) RETURN count(n) AS n")[0]["n"]
     assert labels == sum(1 for n in before_nodes if n["label"] in backup_store.CATALOG_LABELS)
 
 
 def history_length(nodes: list[dict]) -> int:
     return sum(n["label"] == "ChangeRecord" for n in nodes)
+
+
+def flow_edges(store) -> list[dict]:
+    """The derived FLOWS_TO edges, each with its ends and every property, in a stable order."""
+    rows = store.rows("MATCH (a)-[f:FLOWS_TO]->(b) RETURN a.id AS source, b.id AS target, properties(f) AS props")
+    return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))
 
 
 def test_an_import_never_alters_the_history_and_a_tampered_one_is_refused(demo, store):
