@@ -255,19 +255,34 @@ def main() -> None:
     auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ["NEO4J_PASSWORD"]) if os.environ.get("NEO4J_PASSWORD") else None
     # An hour: wiping scale 50 between ingest runs outlasted ten minutes on a busy machine.
     store = Store(make_driver(uri, auth), os.environ.get("NEO4J_DATABASE", "neo4j"), timeout=3600)
+    results: dict = {"scale": args.scale, "lineage_roots": args.roots, "started": datetime.now(timezone.utc).isoformat(),
+                     "load_average": os.getloadavg(),
+                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}}
+    try:
+        measure(args, store, uri, results)
+    except BaseException:
+        # What was measured before a failure (scale 50's first ingest takes half an hour) is kept.
+        _write(results, f"scale-{args.scale:g}-incomplete")
+        raise
+    finally:
+        store.close()
+        if started_here:
+            local.stop()  # its memory is the machine's again
+    if not args.batch_sizes:
+        print_table(results)
+        _write(results, f"scale-{args.scale:g}")
+
+
+def measure(args: argparse.Namespace, store: Store, uri: str, results: dict) -> None:
+    """Every benchmark, each result put in `results` as soon as it is known."""
     ensure_schema(store)
     console.print(f"[bold]scale {args.scale}[/bold]: generating …")
     county = generate(args.scale)
+    results["facts"] = county.facts
     console.print(f"{county.facts:,} facts; ingest …")
-    results: dict = {"scale": args.scale, "facts": county.facts, "lineage_roots": args.roots, "started": datetime.now(timezone.utc).isoformat(),
-                     "load_average": os.getloadavg(),
-                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}}
     if args.batch_sizes:
         results["ingest_by_batch_size"] = bench_batch_sizes(store, county, [int(n) for n in args.batch_sizes.split(",")])
         _write(results, f"batch-sizes-{args.scale:g}")
-        store.close()
-        if started_here:
-            local.stop()
         return
     results["ingest"] = bench_ingest(store, county)
     HEADERS["Authorization"] = f"Bearer {create_token(store, f'bench-{time.time_ns()}', 'admin', 1)}"
@@ -292,22 +307,17 @@ def main() -> None:
             results["picture"] = bench_picture(api, roots)
             console.print("who-has-access …")
             results["who_has_access"] = bench_who(api)
-            systems = [r.id for r in county.nodes["System"]]
             console.print("concurrent reads …")
-            results["concurrent_entity_reads"] = bench_concurrent(
-                _paths_script([f"/api/v1/systems/{s}" for s in rng.sample(systems, min(500, len(systems)))]),
-                args.seconds, server.pid)
+            entity_paths = [f"/api/v1/systems/{s}" for s in rng.sample(systems, min(500, len(systems)))]
+            for path in entity_paths[:50]:  # warm: the route's first answers plan its statement
+                api.get(path).raise_for_status()
+            results["concurrent_entity_reads"] = bench_concurrent(_paths_script(entity_paths), args.seconds, server.pid)
             results["concurrent_who_has_access"] = bench_concurrent(
                 _paths_script([f"/api/v1/access/who?resource={MEDIUM}&limit=100"]), args.seconds, server.pid)
             results["api_resident_mb_after_load"] = resident_mb(server.pid)
     finally:
         server.terminate()
         server.wait(30)
-        store.close()
-        if started_here:
-            local.stop()  # its memory is the machine's again
-    print_table(results)
-    _write(results, f"scale-{args.scale:g}")
 
 
 def _write(results: dict, name: str) -> None:
