@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from catalog.demo.load import load
+from typer.testing import CliRunner
+
+from catalog.cli import app as cli
+from catalog.demo.load import MANUAL_EDIT, load
+from catalog.settings import get_settings
 
 VOLATILE = {"last_seen", "run_id"}
 
@@ -57,3 +61,35 @@ def test_demo_records_obey_the_ontology():
         if isinstance(record, NodeRecord):
             model = NODE_MODELS[record.label].patch
             model.model_validate({k: v for k, v in record.props.items() if k in model.model_fields})
+
+
+def _cli(neo4j_server, *args: str) -> tuple[int, str]:
+    """The real command line against the test Neo4j; its output with line wrapping undone."""
+    uri, _ = neo4j_server
+    get_settings.cache_clear()  # the CLI reads NEO4J_URI afresh
+    result = CliRunner().invoke(cli, list(args), env={"NEO4J_URI": uri})
+    get_settings.cache_clear()
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_history_verify_on_the_demo_passes_then_names_a_record_edited_in_neo4j(clean_store, neo4j_server):
+    code, output = _cli(neo4j_server, "load-demo")
+    assert code == 0, output
+    written = clean_store.rows("MATCH (c:ChangeRecord) RETURN count(c) AS n")[0]["n"]
+    code, output = _cli(neo4j_server, "history", "verify")
+    assert code == 0, output
+    assert f"history intact: {written} record(s)" in output
+    # Someone covers the tracks of the demo's manual edit, in Neo4j itself, past the catalog.
+    _, entity_id, _, editor = MANUAL_EDIT
+    [edit] = clean_store.rows("MATCH (c:ChangeRecord {entity_id: $id, actor: $actor}) RETURN c.id AS id, c.seq AS seq",
+                              id=entity_id, actor=editor)
+    clean_store.execute("MATCH (c:ChangeRecord {id: $id}) SET c.actor = 'someone-else'", id=edit["id"])
+    try:
+        code, output = _cli(neo4j_server, "history", "verify")
+        assert code != 0, output
+        assert f"broken at record {edit['seq']} ({edit['id']})" in output and "edited" in output, output
+        assert f"{edit['seq'] - 1} record(s) before it hold" in output
+    finally:
+        clean_store.execute("MATCH (c:ChangeRecord {id: $id}) SET c.actor = $actor", id=edit["id"], actor=editor)
+    code, output = _cli(neo4j_server, "history", "verify")
+    assert code == 0 and f"history intact: {written} record(s)" in output, output

@@ -68,7 +68,8 @@ class PathNode(BaseModel):
 
 
 class PathEdge(BaseModel):
-    """A hop in an explaining path: a membership, a role, a grant, a holder, a copy, a derivation."""
+    """A hop in an explaining path: a membership, a role, a grant, a holder, a copy, a FINT component
+    an integration passes (VIA), a derivation."""
 
     model_config = ConfigDict(extra="forbid")
     relationship: str

@@ -6,7 +6,8 @@ it reaches people (`expansion`): a direct grant (Entra ID app roles) reaches the
 members only, a transitive one (AD/LDAP, and grants made by hand) the members of nested groups too. A grant on a system or FINT
 component covers the datasets it holds. The effective level is the highest over all paths.
 With include_lineage, whoever can read a downstream copy of a dataset (a system an integration
-carries it to, or a dataset derived from it) also reaches the dataset, through that hop.
+carries it to, the FINT component such an integration passes, or a dataset derived from it) also
+reaches the dataset, through that hop.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def _targets(store, resource: Node, as_of: date, include_lineage: bool) -> dict[
 
     A breadth-first search over states (node, dataset whose content it has): a dataset passes
     to the systems holding it; with include_lineage also to the systems an integration carries
-    it to from there, and to datasets derived from it.
+    it to from there and the FINT components that integration passes, and to datasets derived
+    from it.
     """
     targets: dict[str, tuple] = {resource["id"]: (resource,)}
     if resource["type"] != "Dataset":
@@ -91,9 +93,10 @@ def _lineage_hops(store, level: list, datasets: dict, as_of: date) -> list[tuple
             systems_by_context[context][node["id"]] = path
     for context, systems in systems_by_context.items():
         for row in access_store.copies(store, context, list(systems), as_of):
-            hop = {"relationship": "COPY_OF", "via": row["integration"]["id"], "via_name": row["integration"]["name"],
-                   "dataset": context}
-            hops.append((row["system"], context, (row["system"], hop, *systems[row["from_system"]])))
+            # COPY_OF: the receiving system has a copy; VIA: the FINT component serves it to its clients.
+            hop = {"relationship": row["relationship"], "via": row["integration"]["id"],
+                   "via_name": row["integration"]["name"], "dataset": context}
+            hops.append((row["node"], context, (row["node"], hop, *systems[row["from_system"]])))
     for dataset_id, (_, _, path) in datasets.items():
         for row in access_store.derivatives(store, dataset_id):
             hop = {"relationship": "DERIVED_FROM", "via": row["via"], "kind": row["kind"]}

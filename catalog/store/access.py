@@ -3,6 +3,8 @@
 Holding edges lead from a principal towards what it can use: MEMBER_OF (into groups, nested),
 HAS_ROLE and HAS_ACCESS into roles. Grant edges are HAS_ACCESS into systems, datasets and FINT
 components; a holder (system or FINT component) passes its grants on to the datasets it holds.
+Lineage adds where a dataset is carried: the systems integrations deliver it to, and the FINT
+components they pass.
 Only edges valid on $as_of count.
 """
 
@@ -85,11 +87,15 @@ def holders(store: Store, dataset_ids: list[str]) -> list[dict[str, Any]]:
 
 
 def copies(store: Store, dataset_id: str, present_at: list[str], as_of: date) -> list[dict[str, Any]]:
-    """Integrations valid on $as_of that carry the dataset out of systems where it is present."""
+    """Integrations valid on $as_of that carry the dataset out of systems where it is present, with
+    where it goes: the system receiving it (`relationship` COPY_OF) and the FINT component it
+    passes (VIA), whose clients read it there."""
     return store.rows(
-        "MATCH (s:System)-[:SENDS]->(i:Integration)-[:CARRIES]->(:Dataset {id: $dataset}), "
-        f"(i)-[:RECEIVES]->(t:System) WHERE s.id IN $present AND {valid_at('i')} "
-        f"RETURN s.id AS from_system, i {{.id, .name}} AS integration, {summary('t')} AS system",
+        "MATCH (s:System)-[:SENDS]->(i:Integration)-[:CARRIES]->(:Dataset {id: $dataset}) "
+        f"WHERE s.id IN $present AND {valid_at('i')} "
+        "CALL { WITH i MATCH (i)-[:RECEIVES]->(t:System) RETURN t, 'COPY_OF' AS relationship "
+        "UNION WITH i MATCH (i)-[:VIA]->(t:FintComponent) RETURN t, 'VIA' AS relationship } "
+        f"RETURN s.id AS from_system, i {{.id, .name}} AS integration, {summary('t')} AS node, relationship",
         dataset=dataset_id, present=present_at, as_of=as_of.isoformat())
 
 

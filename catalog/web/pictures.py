@@ -60,8 +60,7 @@ def _chain(path: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for step in path:
         if "relationship" in step:
             rel = next((r for r in ONTOLOGY.relationships if r.type == step["relationship"]), None)
-            steps.append({"link": True, "relationship": step["relationship"], "nb": rel.nb if rel else "",
-                          "level": step.get("level"), "via": step.get("via")})
+            steps.append({"link": True, **step, "nb": rel.nb if rel else ""})
         else:
             steps.append({"link": False, **step})
     return steps

@@ -10,6 +10,7 @@ no assignment is open to every enabled user; several roles of one principal give
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -91,7 +92,8 @@ def graph_payloads(base: str) -> dict[str, dict]:
 
 @pytest.fixture
 def graph():
-    state = {"throttled": 0, "unauthorised": 0, "payloads": {}}
+    # The server's own log of GETs: (monotonic time, path, status answered).
+    state = {"throttled": 0, "unauthorised": 0, "payloads": {}, "log": []}
 
     class Graph(JsonHandler):
         def do_POST(self):
@@ -110,8 +112,10 @@ def graph():
             key = url.path + ("?page2" if "skiptoken" in url.query else "")
             if key == "/v1.0/users" and state["throttled"] == 0:
                 state["throttled"] += 1
+                state["log"].append((time.monotonic(), key, 429))
                 return self.send_json(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "1"})
             body = state["payloads"].get(key)
+            state["log"].append((time.monotonic(), key, 200 if body is not None else 404))
             self.send_json(200, body) if body is not None else self.send_json(404, {"error": {"code": "Request_ResourceNotFound"}})
 
     with serving(Graph) as base:
@@ -292,6 +296,10 @@ def test_group_kinds_guests_skipped_members_and_throttling_are_stated(tenant, se
     assert "2 device(s)" in notes and "1 contact(s)" in notes
     assert "Graph throttled 1 request(s)" in notes and "waited 1 s" in notes
     assert tenant["state"]["throttled"] == 1 and tenant["state"]["unauthorised"] == 0
+    # The server saw the retry come when its Retry-After said, not at once (nor much later).
+    users = [(at, status) for at, path, status in tenant["state"]["log"] if path == "/v1.0/users"]
+    assert [status for _, status in users] == [429, 200]
+    assert 0.95 <= users[1][0] - users[0][0] < 3, users
     assert "Shadow IT" in notes
 
 

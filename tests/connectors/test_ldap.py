@@ -227,6 +227,8 @@ def _seed_ad(ldap: Connection) -> None:
     for dn, members in groups.items():
         ldap.add(dn, ["group"], {"member": members, "objectCategory": "group"})
         assert ldap.result["description"] == "success", (dn, ldap.result)
+    # 'flyttes' is nested in 'IT drift' by its own memberOf alone, as Kari is in 'laerere'.
+    assert ldap.modify(f"cn=flyttes,{GROUPS}", {"memberOf": [("MODIFY_ADD", [f"cn=IT drift,{GROUPS}"])]}), ldap.result
 
 
 def ad_source(port: int) -> SourceSettings:
@@ -264,7 +266,8 @@ def test_ad_people_and_groups_never_merge_and_grants_reach_their_own_members(cle
     assert len(groups) == 10 and run.diff["Group"]["created"] == 10
     # Each look-alike group, with a grant by hand, reaches exactly its own members (the table above).
     expected = {f"cn=it.drift,{GROUPS}": {"ola.nordmann@ad.no"}, f"cn=it-drift,{GROUPS}": {"ola-nordmann@ad.no"},
-                f"cn=IT drift,{GROUPS}": {"kari@ad.no"}, f"cn=lærere,{GROUPS}": {"ola.nordmann@ad.no"},
+                # Rune through 'flyttes', which a memberOf of its own nests in 'IT drift'.
+                f"cn=IT drift,{GROUPS}": {"kari@ad.no", "rune@ad.no"}, f"cn=lærere,{GROUPS}": {"ola.nordmann@ad.no"},
                 # Kari is in laerere by her own memberOf, not by the group's member list.
                 f"cn=laerere,{GROUPS}": {"ola-nordmann@ad.no", "kari@ad.no"},
                 f"cn={LONG_NAME},ou=a,{GROUPS}": {"ola.nordmann@ad.no"},

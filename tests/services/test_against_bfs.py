@@ -1,8 +1,9 @@
 """Lineage and effective access, checked against a plain-Python computation over the same edges.
 
 Each seed builds a random graph with nested (and cyclic) groups, roles, diamonds, expired and
-future grants, disabled accounts, integration cycles and derivations, loads it into Neo4j through
-the ingest layer, and compares every answer with a straightforward search written here.
+future grants, disabled accounts, integration cycles and derivations, FINT components that
+integrations pass (VIA) with grants on them, loads it into Neo4j through the ingest layer, and
+compares every answer with a straightforward search written here.
 """
 
 from __future__ import annotations
@@ -87,6 +88,26 @@ def build(seed: int) -> World:
     for _ in range(5):
         a, b = rng.sample(datasets, 2)
         edge(a, "DERIVED_FROM", b, kind=rng.choice(["declared", "observed"]))
+    # Drawn after the rest, so that each seed's earlier world stays as it was.
+    components = [f"c{i}" for i in range(3)]
+    world.nodes.update({c: "FintComponent" for c in components})
+    # One more integration, sure to carry a dataset out of the system holding it.
+    source, target = rng.sample(systems, 2)
+    world.nodes["i12"] = "Integration"
+    world.integrations["i12"] = {"source": source, "target": target,
+                                 "carries": [d for i, d in enumerate(datasets) if systems[i % len(systems)] == source]}
+    edge(source, "SENDS", "i12")
+    edge("i12", "RECEIVES", target)
+    for dataset in world.integrations["i12"]["carries"]:
+        edge("i12", "CARRIES", dataset)
+    for iid, info in world.integrations.items():
+        info["kind"] = rng.choice(["declared", "observed"])
+        if iid == "i12" or rng.random() < 0.5:  # passing a FINT component, whose clients read what it carries
+            info["via"] = rng.choice(components)
+            edge(iid, "VIA", info["via"])
+    for component in components + rng.sample(components, 2):  # FINT clients: a grant or two on each
+        edge(rng.choice(people + groups + roles + accounts), "HAS_ACCESS", component,
+             level=rng.choice(LEVELS), **_window(rng))
     return world
 
 
@@ -100,7 +121,8 @@ def load(store, world: World) -> None:
                 props["kind"] = "technical-user"
         if label == "Integration":
             info = world.integrations[node_id]
-            props.update({"mechanism": "api", "valid_from": info.get("valid_from"), "valid_to": info.get("valid_to")})
+            props.update({"mechanism": "api", "kind": info["kind"], "valid_from": info.get("valid_from"),
+                          "valid_to": info.get("valid_to")})
         by_label[label].append(NodeRecord(label, node_id, props))
     for label, records in by_label.items():
         load_nodes(store, label, records, source="test", actor="test")
@@ -133,7 +155,8 @@ def holding_distances(world: World, start: str, day: date) -> dict[str, int]:
 
 def targets_of(world: World, resource: str, day: date, include_lineage: bool) -> dict[str, int]:
     """Nodes whose grants reach the resource -> hops from them to it. States are (node, dataset
-    whose content it has): holders have a dataset; integrations carry it on; derivations start anew."""
+    whose content it has): holders have a dataset; integrations carry it on, to the system they
+    deliver to and the FINT component they pass; derivations start anew."""
     hops = {resource: 0}
     if world.nodes[resource] != "Dataset":
         return hops
@@ -146,8 +169,9 @@ def targets_of(world: World, resource: str, day: date, include_lineage: bool) ->
             if include_lineage:
                 following += [(s, s) for s, rel, t, _ in world.edges if rel == "DERIVED_FROM" and t == node]
         elif include_lineage:
-            following += [(info["target"], context) for info in world.integrations.values()
-                          if info["source"] == node and context in info["carries"] and valid(info, day)]
+            for info in world.integrations.values():
+                if info["source"] == node and context in info["carries"] and valid(info, day):
+                    following += [(info["target"], context)] + ([(info["via"], context)] if "via" in info else [])
         for state in following:
             if state not in seen:
                 seen.add(state)
@@ -203,22 +227,33 @@ def expected_lineage(world: World, root: str, direction: str, depth: int, day: d
 # --- the comparisons ---------------------------------------------------------------------------
 
 def check_path(world: World, path: list[dict], day: date) -> None:
-    """Every hop of an explaining path is a real edge, valid on the day."""
+    """Every hop of an explaining path is a real edge, valid on the day; a lineage hop points from
+    the copy back to the original, and a copy's or a FINT component's names the integration
+    (valid on the day) that carries the dataset there from the system it came from."""
     nodes = [step["id"] for step in path[::2]]
-    hops = [step["relationship"] for step in path[1::2]]
     assert len(set(nodes)) == len(nodes)
-    for (a, b), rel in zip(zip(nodes, nodes[1:]), hops):
-        if rel in ("COPY_OF", "DERIVED_FROM"):
-            continue  # lineage hops point from the copy back to the original
-        matches = [p for s, r, t, p in world.edges if (s, r, t) == (a, rel, b)]
-        assert matches and any(valid(p, day) for p in matches), (a, rel, b)
+    for a, hop, b in zip(nodes, path[1::2], nodes[1:]):
+        rel = hop["relationship"]
+        if rel in ("COPY_OF", "VIA"):
+            info = world.integrations[hop["via"]]
+            assert (info["source"], info.get("target" if rel == "COPY_OF" else "via")) == (b, a), (a, hop, b)
+            assert hop["dataset"] in info["carries"] and valid(info, day), (a, hop, b)
+        elif rel == "DERIVED_FROM":
+            assert any(e[:3] == (a, rel, b) for e in world.edges), (a, rel, b)
+        else:
+            matches = [p for s, r, t, p in world.edges if (s, r, t) == (a, rel, b)]
+            assert matches and any(valid(p, day) for p in matches), (a, rel, b)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_access_and_lineage_match_plain_bfs(clean_store, seed):
     world = build(seed)
     load(clean_store, world)
-    resources = [n for n, label in world.nodes.items() if label in ("System", "Dataset")]
+    resources = [n for n, label in world.nodes.items() if label in ("System", "Dataset", "FintComponent")]
+    # The world has FINT clients reading a dataset through a component: the VIA hop is checked.
+    granted = {t for _, rel, t, _ in world.edges if rel == "HAS_ACCESS" and world.nodes[t] == "FintComponent"}
+    assert any(granted & set(targets_of(world, d, day, True)) for d in resources for day in DAYS
+               if world.nodes[d] == "Dataset")
     for day in DAYS:
         for resource in resources:
             for include_lineage in (False, True):
@@ -241,7 +276,7 @@ def test_access_and_lineage_match_plain_bfs(clean_store, seed):
                 if level:
                     expected[resource] = level[0]
             assert got == expected, (principal, day)
-        for root in resources[::3]:
+        for root in [n for n in resources if world.nodes[n] != "FintComponent"][::3]:
             for direction in ("downstream", "upstream", "both"):
                 depth = 1 + (seed + len(root)) % 4
                 result = lineage.traverse(clean_store, root, direction, depth, day)

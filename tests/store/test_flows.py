@@ -1,8 +1,9 @@
 """The FLOWS_TO projection kept with the facts, and lineage answered from it in one query.
 
 Random worlds from the BFS comparison are loaded through the ingest layer; the projection kept
-write by write must equal the one `rebuild` draws from scratch, and lineage's edges and its
-truncation flag must match a plain-Python walk over the world's own flow list.
+write by write must equal the one `rebuild` draws from scratch, and lineage's nodes with their
+distances, its edges (with type, kind and via) and its truncation flag must match a plain-Python
+walk over the world's own flow list, for every root, both ways, at several depths and node caps.
 """
 
 from __future__ import annotations
@@ -22,15 +23,16 @@ from ontology.records import NodeRecord, RelRecord
 from tests.services.test_against_bfs import DAYS, build, load, valid
 
 
-def _flow_edges(world, day: date) -> list[tuple[str, str, str, str | None]]:
-    """(source, target, type, via) per flow edge valid on the day, from the world itself."""
+def _flow_edges(world, day: date) -> list[tuple[str, str, str, str, str | None]]:
+    """(source, target, type, kind, via) per flow edge valid on the day, from the world itself: an
+    integration's kind is its own, a derivation's the relationship's, a holding is declared."""
     edges = []
     for iid, info in world.integrations.items():
         if valid(info, day):
-            edges.append((info["source"], info["target"], "integration", iid))
-            edges += [(d, info["target"], "copy", iid) for d in info["carries"]]
-    edges += [(s, t, "holds", None) for s, rel, t, _ in world.edges if rel == "HOLDS"]
-    edges += [(t, s, "derivation", None) for s, rel, t, _ in world.edges if rel == "DERIVED_FROM"]
+            edges.append((info["source"], info["target"], "integration", info["kind"], iid))
+            edges += [(d, info["target"], "copy", info["kind"], iid) for d in info["carries"]]
+    edges += [(s, t, "holds", "declared", None) for s, rel, t, _ in world.edges if rel == "HOLDS"]
+    edges += [(t, s, "derivation", props["kind"], None) for s, rel, t, props in world.edges if rel == "DERIVED_FROM"]
     return edges
 
 
@@ -48,10 +50,12 @@ def _walk(edges, root: str, way: str, depth: int) -> dict[str, int]:
     return seen
 
 
-def expected(world, root: str, direction: str, depth: int, day: date) -> tuple[set, bool]:
-    """The edges a level-by-level walk explains its answer with, and whether anything lies past
-    the depth bound that the answer does not already hold."""
-    flow, found, truncated = _flow_edges(world, day), set(), False
+def expected(world, root: str, direction: str, depth: int, day: date, max_nodes: int) -> tuple[dict, set, bool]:
+    """The nodes a level-by-level walk reaches with their distances (the nearer way when both are
+    walked), the edges it explains its answer with, and whether anything lies past the depth bound
+    that the answer does not already hold. Past `max_nodes` (the root counted), the nearest are
+    kept, ties by id, with the edges between them, and the answer is truncated."""
+    flow, distance, found, truncated = _flow_edges(world, day), {}, set(), False
     for way in (["downstream", "upstream"] if direction == "both" else [direction]):
         seen = _walk(flow, root, way, depth)
         near = lambda edge: edge[0] if way == "downstream" else edge[1]  # noqa: E731
@@ -59,26 +63,41 @@ def expected(world, root: str, direction: str, depth: int, day: date) -> tuple[s
         past = {e for e in flow if near(e) in seen and seen[near(e)] == depth}
         truncated = truncated or bool(past - found - walked)
         found |= walked
-    return found, truncated
+        for node, hops in seen.items():
+            distance[node] = min(distance.get(node, hops), hops)
+    if len(distance) > max_nodes:
+        distance = {n: distance[n] for n in sorted(distance, key=lambda n: (distance[n], n))[:max_nodes]}
+        found = {e for e in found if e[0] in distance and e[1] in distance}
+        truncated = True
+    return distance, found, truncated
 
 
 def _answer_edges(result) -> set:
-    return {(e["source"], e["target"], e["type"], e["via"]) for e in result.edges.values()}
+    return {(e["source"], e["target"], e["type"], e["kind"], e["via"]) for e in result.edges.values()}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_lineage_edges_and_truncation_match_a_plain_walk(clean_store, seed):
+def test_lineage_nodes_edges_and_truncation_match_a_plain_walk(clean_store, seed):
     world = build(seed)
     load(clean_store, world)
     roots = [n for n, label in world.nodes.items() if label in ("System", "Dataset")]
+    capped, kinds = 0, set()
     for day in DAYS:
-        for root in roots[::2]:
+        for root in roots:
             for direction in ("downstream", "upstream", "both"):
                 for depth in (1, 2, 4):
-                    result = lineage.traverse(clean_store, root, direction, depth, day)
-                    edges, truncated = expected(world, root, direction, depth, day)
-                    assert _answer_edges(result) == edges, (root, direction, depth, day)
-                    assert result.truncated == truncated, (root, direction, depth, day)
+                    reached = len(expected(world, root, direction, depth, day, lineage.MAX_NODES)[0])
+                    for max_nodes in (lineage.MAX_NODES, 6, 2):
+                        result = lineage.traverse(clean_store, root, direction, depth, day, max_nodes)
+                        distance, edges, truncated = expected(world, root, direction, depth, day, max_nodes)
+                        asked = (root, direction, depth, max_nodes, day)
+                        assert result.distance == distance and set(result.nodes) == set(distance), asked
+                        assert _answer_edges(result) == edges, asked
+                        assert result.truncated == truncated, asked
+                        capped += reached > max_nodes
+                        kinds |= {(e[2], e[3]) for e in edges}
+    # The caps cut answers short, and edges of both kinds were compared.
+    assert capped and {("integration", "observed"), ("copy", "declared"), ("derivation", "observed")} <= kinds
 
 
 def test_the_node_cap_keeps_the_nearest_and_says_so(clean_store):

@@ -138,6 +138,17 @@ def test_auditor_checks_who_reaches_the_pupil_register(context, api, tmp_path):
     listed = {(r[header.index("principal_id")], r[header.index("level")]) for r in rows[3:]}
     assert listed == {(p["id"], p["level"]) for p in with_copies["principals"]}
 
+    # A FINT client reads the register through the component an integration passes: the chain
+    # says so and names the integration, on the page of the list (by name, as the API's) it is on.
+    ranked = [p["id"] for p in with_copies["principals"]]
+    client = with_copies["principals"][ranked.index("sa-fint-itslearning")]
+    page.goto(f"/datasets/dataset-elevregister/access?include_lineage=true&offset={ranked.index(client['id']) // 50 * 50}")
+    chain = page.locator("tr[data-id='sa-fint-itslearning'] ol.paths li").first.inner_text()
+    component, hop, system, dataset = (client["paths"][0][i] for i in (2, 3, 4, 6))
+    expected = (f"{client['name']} → lese på {component['name']} → mottar gjennom «{hop['via_name']}» fra "
+                f"{system['name']} → {dataset['name']}")
+    assert chain.startswith(expected), chain
+
 
 def test_a_reader_sees_no_email_address_anywhere(context, api):
     people = api.get("/people", params={"limit": 500}).json()["items"]
