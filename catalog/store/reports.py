@@ -52,11 +52,12 @@ def integrations_without_owner(store: Store, as_of: date) -> list[dict[str, Any]
 
 
 def stale(store: Store, seen_before: str) -> list[dict[str, Any]]:
-    """Harvested facts no source has confirmed since `seen_before` (manual entries never go stale)."""
+    """Harvested facts no source has confirmed since `seen_before` (manual entries never go stale,
+    nor do facts a harvest closed: they are kept as history, not claimed any more)."""
     return store.rows(
-        "CALL { MATCH (n:Entity) WHERE n.source <> 'manual' AND n.last_seen < $before "
+        "CALL { MATCH (n:Entity) WHERE n.source <> 'manual' AND n.last_seen < $before AND n.closed IS NULL "
         f"  RETURN 'node' AS kind, n.id AS id, {type_of('n')} AS type, n.name AS name, n.source AS source, n.last_seen AS last_seen "
-        "  UNION MATCH (a)-[r]->(b) WHERE r.source <> 'manual' AND r.last_seen < $before "
+        "  UNION MATCH (a)-[r]->(b) WHERE r.source <> 'manual' AND r.last_seen < $before AND r.closed IS NULL "
         "  RETURN 'edge' AS kind, coalesce(r.id, a.id + '->' + b.id) AS id, type(r) AS type, a.name + ' → ' + b.name AS name, "
         "  r.source AS source, r.last_seen AS last_seen } "
         "RETURN kind, id, type, name, source, last_seen ORDER BY last_seen, kind, id LIMIT 100000",

@@ -1,6 +1,6 @@
 """The stale report on facts of its own: harvested ones last confirmed long ago, a season ago and
 lately (one of them long ago and again lately), and manual ones last touched long ago, which never
-go stale. Every row it must list is written out here, in JSON and in CSV."""
+go stale, nor do facts a harvest closed. Every row it must list is written out here, in JSON and in CSV."""
 
 from __future__ import annotations
 
@@ -40,6 +40,11 @@ def facts(client, clean_store):
     _holds(store, "inventory", LONG_AGO, FORGOTTEN_HOLDING)
     _holds(store, "inventory", LATELY, RelRecord("HOLDS", "system-confirmed", "dataset-confirmed"))
     _holds(store, "manual", LONG_AGO, RelRecord("HOLDS", "system-handmade", "dataset-handmade"))
+    # A fact its source's run closed long ago is history, kept on purpose, not a stale claim.
+    _nodes(store, "System", "inventory", LONG_AGO, "Closed")
+    _holds(store, "inventory", LONG_AGO, RelRecord("HOLDS", "system-closed", "dataset-forgotten"))
+    store.execute("MATCH (s:System {id: 'system-closed'}) OPTIONAL MATCH (s)-[r:HOLDS]->() SET s.closed = $day, r.closed = $day",
+                  day=LONG_AGO[:10])
     return client
 
 
