@@ -5,6 +5,7 @@ hold counts what the source held before the run; conflicts hold values of every 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from catalog.cli import app as cli
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
 from catalog.services import conflicts
+from catalog.store import history
 from catalog.settings import get_settings
 from tests.connectors.test_entra import TOKEN, graph_payloads
 from tests.connectors.test_fint_model import FINT
@@ -231,3 +233,53 @@ def test_a_system_its_source_no_longer_has_leaves_the_reports_from_that_day(clea
     # Every row lacks a systemansvarlig; system 10 is listed while its source had it.
     assert sid(10) in listed("2026-01-15") and sid(9) in listed("2026-01-15")
     assert sid(10) not in listed("2026-02-15") and sid(9) in listed("2026-02-15")
+
+
+def test_a_harvested_fact_s_history_lists_its_creation_change_closing_and_return(clean_store, session_client,
+                                                                                  tmp_path):
+    from datetime import date
+
+    rows = [system_row(n) for n in range(1, 11)]
+    changed = [system_row(1, Driftsmodell="IaaS")] + rows[1:]
+    first = harvest(clean_store, tmp_path, rows, observed_at=date(2026, 1, 1))
+    [owner] = clean_store.rows("MATCH (:Person)-[r:OWNS]->(:System {id: $id}) RETURN r.id AS id", id=sid(1))
+    second = harvest(clean_store, tmp_path, changed, observed_at=date(2026, 2, 1))
+    # A dry run that would change system 1 again writes no history.
+    length = clean_store.rows("MATCH (c:ChangeRecord) RETURN count(c) AS n")[0]["n"]
+    dry = harvest(clean_store, tmp_path, [system_row(1, Driftsmodell="PaaS")] + rows[1:], dry_run=True,
+                  observed_at=date(2026, 2, 15))
+    assert dry.status == "succeeded" and dry.updated == 1, dry.errors
+    assert clean_store.rows("MATCH (c:ChangeRecord) RETURN count(c) AS n")[0]["n"] == length
+    dropped = harvest(clean_store, tmp_path, changed[1:], observed_at=date(2026, 3, 1))
+    back = harvest(clean_store, tmp_path, changed, observed_at=date(2026, 4, 1))
+    runs = [first, second, dropped, back]
+    assert [run.status for run in runs] == ["succeeded"] * 4, [run.errors for run in runs]
+
+    def oldest_first(entity_id: str) -> list[dict]:
+        answer = session_client.get(f"/api/v1/history/{entity_id}")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"][::-1]
+
+    system = oldest_first(sid(1))
+    assert [(c["action"], c["run_id"], c["actor"]) for c in system] == [
+        ("create", first.id, "harvest:inventory"), ("update", second.id, "harvest:inventory"),
+        ("close", dropped.id, "harvest:inventory"), ("reopen", back.id, "harvest:inventory")]
+    created, updated, _, reopened = system
+    assert created["before"] is None
+    assert {k: json.loads(created["after"])[k] for k in ("name", "hosting")} == {"name": "System 1", "hosting": "saas"}
+    assert (json.loads(updated["before"]), json.loads(updated["after"])) == ({"hosting": "saas"}, {"hosting": "iaas"})
+    assert json.loads(reopened["before"])["closed"] == "2026-03-01" and json.loads(reopened["after"])["closed"] is None
+    # The ownership comes back as a new interval of the same fact, recorded under the fact's id.
+    ownership = oldest_first(owner["id"])
+    assert [(c["action"], c["run_id"]) for c in ownership] == [("create", first.id), ("close", dropped.id),
+                                                               ("reopen", back.id)]
+    closed, again = json.loads(ownership[2]["before"]), json.loads(ownership[2]["after"])
+    assert (closed["id"], closed["valid_from"], closed["valid_to"]) == (owner["id"], "2026-01-01", "2026-03-01")
+    assert again["id"] != owner["id"] and again["valid_from"] == "2026-04-01" and again["role"] == "systemeier"
+    # The systems no run changed were recorded once, when they came; the change run recorded only its change.
+    for n in range(2, 11):
+        assert [(c["action"], c["run_id"]) for c in oldest_first(sid(n))] == [("create", first.id)]
+    by_second = session_client.get("/api/v1/history", params={"actor": "harvest:inventory", "limit": 500}).json()
+    assert [(c["action"], c["entity_id"]) for c in by_second["items"] if c["run_id"] == second.id] == [
+        ("harvest", "inventory"), ("update", sid(1))]
+    assert history.verify(clean_store).intact
