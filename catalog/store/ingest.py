@@ -90,10 +90,14 @@ def label_props(label: str, props: dict) -> dict:
     return {**props, **{p.name: p.derive(props) for p in node.props if p.derive is not None}}
 
 
+def _dated(label: str) -> bool:
+    """Nodes of the label start on a day: the run's, unless the row says otherwise."""
+    return any(p.name == "valid_from" for p in ONTOLOGY.node(label).props)
+
+
 @cache
 def node_statement(label: str) -> str:
-    node = ONTOLOGY.node(label)  # only ontology labels reach the query text
-    dated = any(p.name == "valid_from" for p in node.props)
+    dated = _dated(label)  # only ontology labels reach the query text
     # Flow edges copy the properties of the node they pass through (an integration's kind).
     touched = "x.id" if label in flows.FLOWS.via_labels else None
     return f"""
@@ -111,8 +115,7 @@ WITH x, row, reopened
 
 @cache
 def node_create_statement(label: str) -> str:
-    dated = any(p.name == "valid_from" for p in ONTOLOGY.node(label).props)
-    return (f"UNWIND $rows AS row CREATE (x:{label}:{ENTITY}) {_create_stamp(node=True, dated=dated)}, "
+    return (f"UNWIND $rows AS row CREATE (x:{label}:{ENTITY}) {_create_stamp(node=True, dated=_dated(label))}, "
             "[] AS touched, [] AS new")
 
 
@@ -269,21 +272,26 @@ def _load(store: Store, fact_type: str, statements: tuple[str, str], existing, r
         def change(action: str, entity_id: str, before: dict | None, after: dict) -> dict:
             return history.change(action, entity_id, fact_type, params["actor"], before, after, run_id, at)
 
-        def run(statement: str, part: list[dict]) -> dict:
-            result = tx.run(statement, rows=part, **params).single().data()
+        def finish(pending, part: list[dict]) -> dict:
+            result = pending.single().data()
             flows.refresh(tx, result["touched"])
             flows.add_for_new(tx, rel_type, result["new"])
             results.append({**result, "rows": len(part)})
             return result
 
         if new:
-            created = set(run(create, new)["created_ids"])
-            changes += [change("create", row["id"], None,
-                               _created(row, params["source"], ends, {} if "valid_from" in row["props"] else start))
-                        for row in new if row["id"] in created]
+            pending = tx.run(create, rows=new, **params)
+            # Made while the database writes the facts, then kept for those it wrote (an edge
+            # whose end is missing is not).
+            made = [change("create", row["id"], None,
+                           _created(row, params["source"], ends, {} if "valid_from" in row["props"] else start))
+                    for row in new]
+            created = set(finish(pending, new)["created_ids"])
+            changes += [record for record in made if record["entity_id"] in created]
         if known:
             by_id = {row["id"]: row for row in known}
-            changes += [change(*_merged(fact, by_id[fact["id"]], params["source"], ends)) for fact in run(merge, known)["facts"]]
+            facts = finish(tx.run(merge, rows=known, **params), known)["facts"]
+            changes += [change(*_merged(fact, by_id[fact["id"]], params["source"], ends)) for fact in facts]
         history.append(tx, changes)
         return results
 
@@ -303,9 +311,8 @@ def load_nodes(store: Store, label: str, records: Iterable[NodeRecord], *, sourc
     """`day`: the date a harvest run observed the source; facts it starts hold from then."""
     rows = ({"id": r.id, "props": label_props(label, r.props)} for r in records)
     params = {"source": source, "actor": actor, "run_id": run_id or source, "now": now or now_iso(), "day": day}
-    dated = any(p.name == "valid_from" for p in ONTOLOGY.node(label).props)
     return _load(store, label, (node_create_statement(label), node_statement(label)), _existing_nodes, rows, params,
-                 run_id, dated=dated)
+                 run_id, dated=_dated(label))
 
 
 def load_rels(store: Store, rel_type: str, records: Iterable[RelRecord], *, source: str,
