@@ -534,7 +534,8 @@ CHANGE_RECORD = NodeType(
         Prop("at", required=True, indexed=True, description="When (UTC, ISO 8601)."),
         Prop("actor", required=True, indexed=True, description="Who: a user, a token, or a harvest source."),
         Prop("action", required=True,
-             description="create, update, delete, harvest; for facts a harvest run no longer sees, close; purge."),
+             description="create, update, delete, harvest; for facts a harvest run no longer sees, close, and "
+                         "for those a later run sees again, reopen; purge."),
         Prop("entity_id", required=True, indexed=True, description="The node or edge changed."),
         Prop("entity_type", description="Its type."),
         Prop("before", description="Its properties before, as JSON."),

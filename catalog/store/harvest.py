@@ -130,10 +130,9 @@ def close_stale(store: Store, source: str, run_id: str, day: str, keep_ids: list
             facts = _close_page(tx, pattern, decide, bounded, params)
             flows.refresh(tx, [f["touched"] for f in facts if f["outcome"] in ("close", "delete")
                                and (f["type"] in flows.FLOWS.base_types or f["type"] in flows.LABELS)])
-            for fact in facts:
-                if fact["outcome"] in counts:
-                    history.record(tx, fact["outcome"], fact["id"], fact["type"], actor, fact["before"],
-                                   fact["after"] if fact["outcome"] == "close" else None, run_id=run_id)
+            history.append(tx, [history.change(fact["outcome"], fact["id"], fact["type"], actor, fact["before"],
+                                               fact["after"] if fact["outcome"] == "close" else None, run_id=run_id)
+                                for fact in facts if fact["outcome"] in counts])
             return facts
 
         while True:
@@ -181,8 +180,8 @@ def purge_closed(store: Store, before: str, actor: str) -> int:
         nodes = tx.run(f"MATCH (x:{ENTITY}) WHERE x.closed < $before AND NOT EXISTS {{ (x)--() }} "
                        f"WITH x, x.id AS id, {type_of('x')} AS type, properties(x) AS before DELETE x "
                        "RETURN id, type, before", before=before).data()
-        for fact in edges + nodes:
-            history.record(tx, "purge", fact["id"], fact["type"], actor, fact["before"], None)
+        history.append(tx, [history.change("purge", fact["id"], fact["type"], actor, fact["before"], None)
+                            for fact in edges + nodes])
         return len(edges) + len(nodes)
 
     return store.write(work)

@@ -1,10 +1,12 @@
 """Harvested facts kept in time: a run starts facts on its day and closes (not deletes) what its
 source no longer has; as_of answers read those intervals; runs go in date order; the mass-delete
-hold counts what the source held before the run; conflicts hold values of every kind."""
+hold counts what the source held before the run; conflicts hold values of every kind; each fact a
+run creates, changes, closes or brings back is in the history, and nothing else a run sees."""
 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,10 @@ from catalog.cli import app as cli
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import SourceSettings
 from catalog.services import conflicts
+from catalog.store import history
+from catalog.store.ingest import load_nodes, load_rels
 from catalog.settings import get_settings
+from ontology.records import NodeRecord, RelRecord
 from tests.connectors.test_entra import TOKEN, graph_payloads
 from tests.connectors.test_fint_model import FINT
 from tests.factory import create
@@ -231,3 +236,89 @@ def test_a_system_its_source_no_longer_has_leaves_the_reports_from_that_day(clea
     # Every row lacks a systemansvarlig; system 10 is listed while its source had it.
     assert sid(10) in listed("2026-01-15") and sid(9) in listed("2026-01-15")
     assert sid(10) not in listed("2026-02-15") and sid(9) in listed("2026-02-15")
+
+
+def test_a_harvested_fact_s_history_lists_its_creation_change_closing_and_return(clean_store, session_client,
+                                                                                  tmp_path):
+    from datetime import date
+
+    rows = [system_row(n) for n in range(1, 11)]
+    changed = [system_row(1, Driftsmodell="IaaS")] + rows[1:]
+    first = harvest(clean_store, tmp_path, rows, observed_at=date(2026, 1, 1))
+    [owner] = clean_store.rows("MATCH (:Person)-[r:OWNS]->(:System {id: $id}) RETURN r.id AS id", id=sid(1))
+    second = harvest(clean_store, tmp_path, changed, observed_at=date(2026, 2, 1))
+    # A dry run that would change system 1 again writes no history.
+    length = clean_store.rows("MATCH (c:ChangeRecord) RETURN count(c) AS n")[0]["n"]
+    dry = harvest(clean_store, tmp_path, [system_row(1, Driftsmodell="PaaS")] + rows[1:], dry_run=True,
+                  observed_at=date(2026, 2, 15))
+    assert dry.status == "succeeded" and dry.updated == 1, dry.errors
+    assert clean_store.rows("MATCH (c:ChangeRecord) RETURN count(c) AS n")[0]["n"] == length
+    dropped = harvest(clean_store, tmp_path, changed[1:], observed_at=date(2026, 3, 1))
+    back = harvest(clean_store, tmp_path, changed, observed_at=date(2026, 4, 1))
+    runs = [first, second, dropped, back]
+    assert [run.status for run in runs] == ["succeeded"] * 4, [run.errors for run in runs]
+
+    def oldest_first(entity_id: str) -> list[dict]:
+        answer = session_client.get(f"/api/v1/history/{entity_id}")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"][::-1]
+
+    system = oldest_first(sid(1))
+    assert [(c["action"], c["run_id"], c["actor"]) for c in system] == [
+        ("create", first.id, "harvest:inventory"), ("update", second.id, "harvest:inventory"),
+        ("close", dropped.id, "harvest:inventory"), ("reopen", back.id, "harvest:inventory")]
+    created, updated, _, reopened = system
+    assert created["before"] is None
+    assert {k: json.loads(created["after"])[k] for k in ("name", "hosting")} == {"name": "System 1", "hosting": "saas"}
+    assert (json.loads(updated["before"]), json.loads(updated["after"])) == ({"hosting": "saas"}, {"hosting": "iaas"})
+    assert json.loads(reopened["before"])["closed"] == "2026-03-01" and json.loads(reopened["after"])["closed"] is None
+    # The ownership comes back as a new interval of the same fact, recorded under the fact's id.
+    ownership = oldest_first(owner["id"])
+    assert [(c["action"], c["run_id"]) for c in ownership] == [("create", first.id), ("close", dropped.id),
+                                                               ("reopen", back.id)]
+    closed, again = json.loads(ownership[2]["before"]), json.loads(ownership[2]["after"])
+    assert (closed["id"], closed["valid_from"], closed["valid_to"]) == (owner["id"], "2026-01-01", "2026-03-01")
+    assert again["id"] != owner["id"] and again["valid_from"] == "2026-04-01" and again["role"] == "systemeier"
+    # The systems no run changed were recorded once, when they came; the change run recorded only its change.
+    for n in range(2, 11):
+        assert [(c["action"], c["run_id"]) for c in oldest_first(sid(n))] == [("create", first.id)]
+    by_second = session_client.get("/api/v1/history", params={"actor": "harvest:inventory", "limit": 500}).json()
+    assert [(c["action"], c["entity_id"]) for c in by_second["items"] if c["run_id"] == second.id] == [
+        ("harvest", "inventory"), ("update", sid(1))]
+    assert history.verify(clean_store).intact
+
+
+def test_a_load_records_only_what_it_wrote_and_a_value_a_person_set_is_a_conflict_not_a_change(clean_store,
+                                                                                               session_client):
+    def records(run_id: str) -> list[tuple[str, str, dict | None, dict | None]]:
+        rows = clean_store.rows("MATCH (c:ChangeRecord {run_id: $run}) RETURN c {.*} AS c ORDER BY c.seq", run=run_id)
+        return [(c["c"]["action"], c["c"]["entity_id"], json.loads(c["c"].get("before") or "null"),
+                 json.loads(c["c"].get("after") or "null")) for c in rows]
+
+    load = {"source": "register", "actor": "harvest:register"}
+    systems = [NodeRecord("System", f"s{n}", {"name": f"S{n}", "hosting": "saas"}) for n in (1, 2)]
+    load_nodes(clean_store, "System", systems, run_id="run-1", **load)
+    load_nodes(clean_store, "StorageLocation", [NodeRecord("StorageLocation", "oslo", {"name": "Oslo"})],
+               run_id="run-1", **load)
+    # An edge whose end is missing is not written, and not recorded.
+    edges = [RelRecord("STORED_IN", "s1", "oslo"), RelRecord("STORED_IN", "s2", "nowhere")]
+    assert load_rels(clean_store, "STORED_IN", edges, run_id="run-1", **load).skipped == 1
+    [stored] = clean_store.rows("MATCH (:System {id: 's1'})-[r:STORED_IN]->() RETURN r.id AS id")
+    assert records("run-1") == [
+        # match_keys: what the ontology derives from the name, to match other sources' names on.
+        ("create", "s1", None, {"id": "s1", "source": "register", "name": "S1", "hosting": "saas", "match_keys": ["s1"]}),
+        ("create", "s2", None, {"id": "s2", "source": "register", "name": "S2", "hosting": "saas", "match_keys": ["s2"]}),
+        ("create", "oslo", None, {"id": "oslo", "source": "register", "name": "Oslo"}),
+        ("create", stored["id"], None, {"id": stored["id"], "source": "register", "source_id": "s1",
+                                        "target_id": "oslo"})]
+    # A person sets s1's hosting; the source disagrees with it and changes s2's.
+    assert session_client.patch("/api/v1/systems/s1", json={"hosting": "on-premises"}).status_code == 200
+    changed = [NodeRecord("System", "s1", {"name": "S1", "hosting": "iaas"}),
+               NodeRecord("System", "s2", {"name": "S2", "hosting": "iaas"})]
+    counts = load_nodes(clean_store, "System", changed, run_id="run-2", **load)
+    assert [c["field"] for c in counts.conflicts] == ["hosting"] and counts.updated == 1
+    assert records("run-2") == [("update", "s2", {"hosting": "saas"}, {"hosting": "iaas"})]
+    # The same rows again change nothing and record nothing.
+    load_nodes(clean_store, "System", changed, run_id="run-3", **load)
+    assert records("run-3") == []
+    assert history.verify(clean_store).intact
