@@ -30,10 +30,10 @@ from catalog.store.driver import Store, make_driver
 from catalog.store.schema import ENTITY, ensure_schema
 from connectors import REGISTRY
 from tests.conftest import ROOT, wipe
-from tests.connectors.test_entra import TOKEN, entra_source, graph_payloads
+from tests.connectors.test_entra import GraphTokens, entra_source, graph_payloads
 from tests.factory import create
 from tests.harvest.test_service import harvest, sid, source, system_row, write
-from tests.local_http import JsonHandler, serving
+from tests.local_http import serving
 
 # Beside the session's test Neo4j, so that both use the one compiled launcher in .data/launcher.
 FAULTS_HOME = ROOT / ".data" / "neo4j-faults"
@@ -159,11 +159,7 @@ def test_a_source_connection_dropped_part_way_fails_the_run_and_closes_nothing(c
     payloads: dict[str, dict] = {}
     cut = {"on": False, "times": 0}
 
-    class Graph(JsonHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_json(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
-
+    class Graph(GraphTokens):
         def do_GET(self):
             path, _, query = self.path.partition("?")
             key = path + ("?page2" if "skiptoken" in query else "")

@@ -174,7 +174,7 @@ def purge_closed(store: Store, before: str, actor: str) -> int:
     """Remove, on purpose, the facts whose interval ended before the day (and nodes a harvest closed
     before it that nothing hangs on any more); each removal is a change record."""
     def work(tx) -> int:
-        edges = tx.run(f"MATCH ()-[x]->() WHERE type(x) IN $temporal AND x.valid_to < $before "
+        edges = tx.run("MATCH ()-[x]->() WHERE type(x) IN $temporal AND x.valid_to < $before "
                        "WITH x, x.id AS id, type(x) AS type, properties(x) AS before DELETE x "
                        "RETURN id, type, before", temporal=_TEMPORAL_RELS, before=before).data()
         nodes = tx.run(f"MATCH (x:{ENTITY}) WHERE x.closed < $before AND NOT EXISTS {{ (x)--() }} "

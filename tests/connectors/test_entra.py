@@ -24,6 +24,14 @@ from tests.factory import create
 from tests.local_http import JsonHandler, serving
 
 TOKEN = "graph-test-token"
+
+
+class GraphTokens(JsonHandler):
+    """Microsoft Graph's token endpoint, giving TOKEN to any client; tests add the GETs they serve."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_json(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
 USER = "#microsoft.graph.user"
 GROUP = "#microsoft.graph.group"
 DEVICE = "#microsoft.graph.device"

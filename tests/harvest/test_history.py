@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -20,11 +19,11 @@ from catalog.store import history
 from catalog.store.ingest import load_nodes, load_rels
 from catalog.settings import get_settings
 from ontology.records import NodeRecord, RelRecord
-from tests.connectors.test_entra import TOKEN, graph_payloads
+from tests.connectors.test_entra import GraphTokens, graph_payloads
 from tests.connectors.test_fint_model import FINT
 from tests.factory import create
 from tests.harvest.test_service import harvest, sid, system_row
-from tests.local_http import JsonHandler, serving
+from tests.local_http import serving
 
 
 @pytest.fixture
@@ -32,11 +31,7 @@ def graph_api():
     """Microsoft Graph as it stands; the test changes `payloads` between runs."""
     payloads: dict[str, dict] = {}
 
-    class Graph(JsonHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_json(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN})
-
+    class Graph(GraphTokens):
         def do_GET(self):
             path, _, query = self.path.partition("?")
             body = payloads.get(path + ("?page2" if "skiptoken" in query else ""))
