@@ -45,12 +45,14 @@ def traverse(store, node_id: str, direction: str, depth: int, as_of: date, max_n
         result.distance[node["id"]] = node["distance"]
         if node["down"] is not None:
             downstream[node["id"]] = node["down"]
-    for edge in (*found["down_edges"], *found["up_edges"]):
-        # Past the node cap, an edge may lead to a node left out.
-        if edge["source"] in result.nodes and edge["target"] in result.nodes:
-            if edge["mechanism"] is None:  # only an integration's edges have one
-                del edge["mechanism"]
-            result.edges.setdefault((edge["source"], edge["target"], edge["type"], edge["via"]), edge)
+    for source, target, kind_of_flow, kind, via, via_name, mechanism in (*found["down_edges"], *found["up_edges"]):
+        # Past the node cap, an edge may lead to a node left out; walked both ways, an edge may come twice.
+        key = (source, target, kind_of_flow, via)
+        if source in result.nodes and target in result.nodes and key not in result.edges:
+            edge = {"source": source, "target": target, "type": kind_of_flow, "kind": kind, "via": via, "via_name": via_name}
+            if mechanism is not None:  # only an integration's edges have one
+                edge["mechanism"] = mechanism
+            result.edges[key] = edge
     # Upstream, past the bound, an edge the downstream walk explains the answer with is not news.
     news_upstream = any(downstream.get(source, depth) >= depth for source in found["beyond_up_sources"])
     result.truncated = result.truncated or found["beyond_down"] or found["beyond_up"] or news_upstream
