@@ -122,9 +122,10 @@ def harvest(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from catalog.errors import ConfigurationError
+    from catalog.errors import AlreadyRunning, ConfigurationError
     from catalog.harvest.service import run_source
     from catalog.harvest.sources import configured_sources
+    from catalog.services.scheduler import hold_for_hand_run, run_then_release
 
     settings = get_settings()
     if sources_file:
@@ -144,10 +145,15 @@ def harvest(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
             for entry in chosen:
                 task = bar.add_task(entry.id, total=None)
-                runs.append(run_source(store, entry, configured.path.parent, dry_run=dry_run,
-                                       allow_mass_delete=allow_mass_delete,
-                                       observed_at=observed_at.date() if observed_at else None,
-                                       progress=lambda stage, t=task, e=entry: bar.update(t, description=f"{e.id}: {stage}")))
+                # Under the source's lease, as the API's and the scheduler's runs: never two at once.
+                try:
+                    release = hold_for_hand_run(store, settings, entry.id)
+                except AlreadyRunning as error:
+                    _fail(str(error))
+                runs.append(run_then_release(release, run_source, store, entry, configured.path.parent, dry_run=dry_run,
+                                             allow_mass_delete=allow_mass_delete,
+                                             observed_at=observed_at.date() if observed_at else None,
+                                             progress=lambda stage, t=task, e=entry: bar.update(t, description=f"{e.id}: {stage}")))
                 bar.update(task, description=f"{entry.id}: {runs[-1].status}", total=1, completed=1)
     for run in runs:
         table = Table(title=f"{run.source} — {run.status}{' (dry run)' if dry_run else ''}")

@@ -101,9 +101,12 @@ def hold_for_hand_run(store: Store, settings: Settings, source_id: str) -> Calla
     """Take the source's harvest lease for a run started by hand, or refuse while a run holds it
     in this or any other instance; returns what gives the lease back when the run is over."""
     now = datetime.now(timezone.utc)
-    # Each hand run is a holder of its own: two requests on one thread must not share a lease.
-    lease, holder, slot = f"harvest:{source_id}", f"{holder_name()}:{uuid.uuid4().hex[:8]}", _iso(now)
-    if not workflow_store.acquire_lease(store, lease, holder, slot, _iso(now + timedelta(seconds=settings.lease_seconds)), slot):
+    # Each hand run is a holder of its own: two requests on one thread must not share a lease. Its
+    # slot is the moment to the microsecond, so that runs started one after the other within a
+    # second (a script's, a test's) are each taken; a schedule's slots are whole seconds.
+    lease, holder = f"harvest:{source_id}", f"{holder_name()}:{uuid.uuid4().hex[:8]}"
+    slot = now.isoformat(timespec="microseconds")
+    if not workflow_store.acquire_lease(store, lease, holder, _iso(now), _iso(now + timedelta(seconds=settings.lease_seconds)), slot):
         raise AlreadyRunning(f"A harvest of '{source_id}' is running already; wait until it is done.",
                              errors=[{"loc": ["path", "source_id"], "msg": "a harvest of this source is running"}])
 

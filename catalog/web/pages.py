@@ -16,7 +16,7 @@ from catalog.security import User, edit_permission
 from catalog.harvest import runs as harvest_runs
 from catalog.harvest.service import run_source
 from catalog.harvest.sources import configured_sources, source
-from catalog.services import access, attestation, conflicts, entities, entries, reports, search
+from catalog.services import access, attestation, conflicts, entities, entries, reports, scheduler, search
 from catalog.settings import get_settings
 from catalog.web.core import NODE_BY_PATH, View, page, web_user
 from ontology import ONTOLOGY, NodeType
@@ -238,9 +238,13 @@ def confirm_run(request: Request, user: UserDep, run_id: str, background: Backgr
     run = harvest_runs.get_run(request.app.state.store, run_id)
     if run.get("status") != "needs-confirmation":
         raise NotFound(f"Run '{run_id}' is not waiting for confirmation.")
-    entry, base_dir = source(get_settings(), run["source"])
-    # The same source again, this time allowed its large cleanup.
-    background.add_task(run_source, request.app.state.store, entry, base_dir, allow_mass_delete=True)
+    settings = get_settings()
+    entry, base_dir = source(settings, run["source"])
+    # The same source again, this time allowed its large cleanup, under the source's lease as any
+    # run started by hand.
+    release = scheduler.hold_for_hand_run(request.app.state.store, settings, run["source"])
+    background.add_task(scheduler.run_then_release, release, run_source, request.app.state.store, entry, base_dir,
+                        allow_mass_delete=True)
     return RedirectResponse("/harvest/", status_code=303)
 
 

@@ -97,6 +97,40 @@ def test_a_run_that_would_remove_half_is_held_until_confirmed(clean_store, tmp_p
     assert count(clean_store, "MATCH (n:System) WHERE n.closed IS NULL RETURN count(n) AS n") == 5
 
 
+def test_the_web_page_s_confirmation_runs_under_the_source_s_lease(clean_store, tmp_path, tokens, monkeypatch):
+    """Confirming a held run from the harvest page is a run by hand like any other: refused while
+    another run of the source holds the lease, and then the cleanup it confirms."""
+    from fastapi.testclient import TestClient
+
+    from catalog.app import create_app
+    from catalog.services.scheduler import hold_for_hand_run
+
+    rows = [system_row(n) for n in range(1, 11)]
+    harvest(clean_store, tmp_path, rows)
+    held = harvest(clean_store, tmp_path, rows[:5])
+    assert held.status == "needs-confirmation"
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: inventory\n    connector: inventory\n    settings: {path: inventory.csv}\n")
+    monkeypatch.setenv("CATALOG_SOURCES_FILE", str(tmp_path / "sources.yaml"))
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app(clean_store), headers={"Authorization": f"Bearer {tokens['admin']}"},
+                        raise_server_exceptions=False) as pages:
+            release = hold_for_hand_run(clean_store, get_settings(), "inventory")  # a run going on elsewhere
+            refused = pages.post(f"/harvest/runs/{held.id}/confirm", follow_redirects=False)
+            assert refused.status_code == 409, refused.text
+            assert count(clean_store, "MATCH (n:System) WHERE n.closed IS NULL RETURN count(n) AS n") == 10
+            release()
+            confirmed = pages.post(f"/harvest/runs/{held.id}/confirm", follow_redirects=False)
+            assert confirmed.status_code == 303 and confirmed.headers["location"] == "/harvest/"
+    finally:
+        get_settings.cache_clear()
+    latest = clean_store.rows("MATCH (r:HarvestRun) RETURN r.status AS status, r.closed AS closed "
+                              "ORDER BY r.started DESC, r.finished DESC LIMIT 1")[0]
+    assert latest["status"] == "succeeded" and latest["closed"] > 0
+    assert count(clean_store, "MATCH (n:System) WHERE n.closed IS NULL RETURN count(n) AS n") == 5
+
+
 def test_a_source_that_fails_halfway_deletes_nothing(clean_store, tmp_path, session_client):
     rows = [system_row(n) for n in range(1, 11)]
     harvest(clean_store, tmp_path, rows)
@@ -198,6 +232,41 @@ def test_cli_and_api_run_sources_from_sources_yaml(clean_store, tmp_path, neo4j_
         assert session_client.post("/api/v1/harvest/unknown").status_code == 404
     finally:
         get_settings.cache_clear()
+
+
+def test_the_cli_runs_under_the_source_s_lease_and_ends_a_run_left_running(clean_store, tmp_path, neo4j_server):
+    """`catalog harvest` takes the lease as the API and the scheduler do: refused while another run
+    holds it, and the first to take it ends as failed a run that a stopped process left running."""
+    from catalog.services.scheduler import hold_for_hand_run
+    from catalog.store.harvest import get_run, save_run
+
+    write(tmp_path / "inventory.csv", [system_row(n) for n in range(1, 4)])
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: inventory\n    connector: inventory\n    settings: {path: inventory.csv}\n")
+    uri, _ = neo4j_server
+    harvest = ["harvest", "inventory", "--sources", str(tmp_path / "sources.yaml")]
+    try:
+        release = hold_for_hand_run(clean_store, get_settings(), "inventory")  # a run going on elsewhere
+        get_settings.cache_clear()  # the CLI reads NEO4J_URI afresh
+        refused = CliRunner().invoke(cli, harvest, env={"NEO4J_URI": uri})
+        assert refused.exit_code == 1 and "running already" in refused.output, refused.output
+        assert count(clean_store, "MATCH (r:HarvestRun) RETURN count(r) AS n") == 0
+        release()
+        save_run(clean_store, {"id": "run-left-running", "source": "inventory", "connector": "inventory",
+                               "status": "running", "started": "2026-01-01T00:00:00+00:00"})
+        for _ in range(2):  # one after the other within a second, each under the lease
+            result = CliRunner().invoke(cli, harvest, env={"NEO4J_URI": uri})
+            assert result.exit_code == 0, result.output
+    finally:
+        get_settings.cache_clear()
+    left = get_run(clean_store, "run-left-running")
+    assert left["status"] == "failed" and left["errors"][0].startswith("abandoned")
+    statuses = [row["status"] for row in clean_store.rows(
+        "MATCH (r:HarvestRun) WHERE r.id <> 'run-left-running' RETURN r.status AS status")]
+    assert statuses == ["succeeded", "succeeded"]
+    assert count(clean_store, "MATCH (n:System) RETURN count(n) AS n") == 3
+    for _ in range(3):  # hand runs one after the other within a second: each is let in
+        hold_for_hand_run(clean_store, get_settings(), "inventory")()
 
 
 def test_a_bad_sources_yaml_is_a_configuration_error_naming_what_is_wrong(session_client, tmp_path, monkeypatch):
