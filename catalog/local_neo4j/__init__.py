@@ -100,7 +100,7 @@ class LocalNeo4j:
             if process.poll() is not None:
                 self.pid_file.unlink(missing_ok=True)
                 raise LocalNeo4jError(f"Neo4j stopped while starting; the end of {self.log_file}:\n{_tail(self.log_file)}")
-            if _answers(self.port) and "ready" in _since(self.log_file, started_at):
+            if _answers(self.port) and f"neo4j ready on bolt://127.0.0.1:{self.port}" in _since(self.log_file, started_at):
                 return self.status()
             time.sleep(0.5)
         self.stop()

@@ -87,12 +87,14 @@ def run_due(store: Store, settings: Settings, now: datetime, holder: str | None 
         expires = _iso(now + timedelta(seconds=settings.lease_seconds))
         if not workflow_store.acquire_lease(store, lease, holder, _iso(now), expires, entry.due_slot):
             continue
+        stop_renewing = _renewing(store, settings, lease, holder)
         try:
             abandon_unfinished(store, entry.source.id)
             # Another instance may have run it between our look at the runs and the lease.
             if not _started_since(store, entry.source.id, entry.due_slot):
                 made.append(notifications.harvest_with_notices(store, settings, entry.source, base_dir, now=now))
         finally:
+            stop_renewing()
             workflow_store.release_lease(store, lease, holder, entry.due_slot)
     return made
 
@@ -110,7 +112,10 @@ def hold_for_hand_run(store: Store, settings: Settings, source_id: str) -> Calla
         raise AlreadyRunning(f"A harvest of '{source_id}' is running already; wait until it is done.",
                              errors=[{"loc": ["path", "source_id"], "msg": "a harvest of this source is running"}])
 
+    stop_renewing = _renewing(store, settings, lease, holder)
+
     def release() -> None:
+        stop_renewing()
         workflow_store.release_lease(store, lease, holder, slot)
 
     try:
@@ -119,6 +124,24 @@ def hold_for_hand_run(store: Store, settings: Settings, source_id: str) -> Calla
         release()
         raise
     return release
+
+
+def _renewing(store: Store, settings: Settings, lease: str, holder: str) -> Callable[[], None]:
+    """Keep the lease alive while its run goes on, renewing it every third of its lifetime: a run
+    longer than the lease (a county's first harvest) must not be taken for a dead one, marked
+    abandoned and run beside. Returns what stops the renewing."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(settings.lease_seconds / 3):
+            try:
+                workflow_store.renew_lease(store, lease, holder,
+                                           _iso(datetime.now(timezone.utc) + timedelta(seconds=settings.lease_seconds)))
+            except Exception:  # Neo4j away for a moment: the next round tries again
+                log.warning("could not renew the lease %s for %s", lease, holder, exc_info=True)
+
+    threading.Thread(target=renew, name=f"renew {lease}", daemon=True).start()
+    return stop.set
 
 
 def run_then_release(release: Callable[[], None], work: Callable[..., HarvestRun], *args, **options) -> HarvestRun:

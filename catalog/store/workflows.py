@@ -30,6 +30,12 @@ def acquire_lease(store: Store, name: str, holder: str, now: str, expires: str, 
     return rows[0]["taken"] == 1
 
 
+def renew_lease(store: Store, name: str, holder: str, expires: str) -> None:
+    """Move the lease's expiry on, while `holder` still holds it."""
+    store.execute("MATCH (l:Lease {name: $name}) WHERE l.holder = $holder SET l.expires = $expires",
+                  name=name, holder=holder, expires=expires)
+
+
 def release_lease(store: Store, name: str, holder: str, slot: str) -> None:
     store.execute(
         "MATCH (l:Lease {name: $name}) WHERE l.holder = $holder "

@@ -11,6 +11,9 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
+from catalog.errors import AlreadyRunning
 from catalog.services import scheduler
 from catalog.settings import Settings
 
@@ -55,6 +58,18 @@ def test_a_live_holder_blocks_and_a_dead_one_does_not(clean_store, tmp_path):
     # The holder died: once its lease has expired, the run goes ahead.
     later = datetime(2099, 12, 1, 4, 0, 1, tzinfo=timezone.utc)
     assert len(scheduler.run_due(clean_store, settings, later, holder="me")) == 1
+
+
+def test_a_run_longer_than_its_lease_keeps_it_until_released(clean_store, tmp_path):
+    """A run outliving the lease's lifetime is alive, not dead: its lease is renewed, so no other run
+    starts beside it (nor marks it abandoned) until it gives the lease back."""
+    settings = Settings(sources_file=inventory(tmp_path, "0 3 * * *"), lease_seconds=1)
+    release = scheduler.hold_for_hand_run(clean_store, settings, "oversikt")
+    time.sleep(2.5)  # two and a half lifetimes of the lease
+    with pytest.raises(AlreadyRunning):
+        scheduler.hold_for_hand_run(clean_store, settings, "oversikt")
+    release()
+    scheduler.hold_for_hand_run(clean_store, settings, "oversikt")()
 
 
 def _free_port() -> int:
