@@ -108,20 +108,12 @@ def _loaders(store: Store) -> dict[str, tuple[Callable, Callable]]:
     # The same facts and, in the same transaction, the change record the audit trail keeps of each
     # (made and chained as catalog.store.history makes them), as raw CREATEs: the store's cost of
     # the work our loader does, without its existence look-ups, comparisons and flow edges.
-    chain = {"seq": 0, "hash": history.GENESIS}
-
-    def records(fact_type: str, batch) -> list[dict]:
-        made = []
-        for r in batch:
-            change = history.change("create", r.id, fact_type, "bench", None, r.props, run_id="bench")
-            chain["seq"] += 1
-            change |= {"seq": chain["seq"], "previous_hash": chain["hash"]}
-            change["hash"] = chain["hash"] = history.digest(change)
-            made.append({k: v for k, v in change.items() if v is not None})
-        return made
+    head = {"seq": 0, "hash": history.GENESIS}
 
     def with_records(fact_type: str, statement: str, rows: list[dict], batch) -> None:
-        changes = records(fact_type, batch)
+        changes = history.chained([history.change("create", r.id, fact_type, "bench", None, r.props, run_id="bench")
+                                   for r in batch], head["seq"], head["hash"])
+        head.update(seq=changes[-1]["seq"], hash=changes[-1]["hash"])
         store.write(lambda tx: (tx.run(statement, rows=rows).consume(),
                                 tx.run("UNWIND $changes AS c CREATE (x:ChangeRecord) SET x = c", changes=changes).consume()))
 

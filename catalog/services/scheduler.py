@@ -83,19 +83,17 @@ def run_due(store: Store, settings: Settings, now: datetime, holder: str | None 
     for entry in schedules(store, settings, now):
         if entry.due_slot is None:
             continue
-        lease = f"harvest:{entry.source.id}"
+        lease = _lease(entry.source.id)
         expires = _iso(now + timedelta(seconds=settings.lease_seconds))
         if not workflow_store.acquire_lease(store, lease, holder, _iso(now), expires, entry.due_slot):
             continue
-        stop_renewing = _renewing(store, settings, lease, holder)
+        release = _held(store, settings, entry.source.id, holder, entry.due_slot)
         try:
-            abandon_unfinished(store, entry.source.id)
             # Another instance may have run it between our look at the runs and the lease.
             if not _started_since(store, entry.source.id, entry.due_slot):
                 made.append(notifications.harvest_with_notices(store, settings, entry.source, base_dir, now=now))
         finally:
-            stop_renewing()
-            workflow_store.release_lease(store, lease, holder, entry.due_slot)
+            release()
     return made
 
 
@@ -106,12 +104,23 @@ def hold_for_hand_run(store: Store, settings: Settings, source_id: str) -> Calla
     # Each hand run is a holder of its own: two requests on one thread must not share a lease. Its
     # slot is the moment to the microsecond, so that runs started one after the other within a
     # second (a script's, a test's) are each taken; a schedule's slots are whole seconds.
-    lease, holder = f"harvest:{source_id}", f"{holder_name()}:{uuid.uuid4().hex[:8]}"
+    lease, holder = _lease(source_id), f"{holder_name()}:{uuid.uuid4().hex[:8]}"
     slot = now.isoformat(timespec="microseconds")
     if not workflow_store.acquire_lease(store, lease, holder, _iso(now), _iso(now + timedelta(seconds=settings.lease_seconds)), slot):
         raise AlreadyRunning(f"A harvest of '{source_id}' is running already; wait until it is done.",
                              errors=[{"loc": ["path", "source_id"], "msg": "a harvest of this source is running"}])
+    return _held(store, settings, source_id, holder, slot)
 
+
+def _lease(source_id: str) -> str:
+    return f"harvest:{source_id}"
+
+
+def _held(store: Store, settings: Settings, source_id: str, holder: str, slot: str) -> Callable[[], None]:
+    """What follows taking a source's lease, for a scheduled run and a hand run alike: the lease is
+    kept alive, and the source's runs left running by a stopped process are ended. Returns what
+    gives the lease back (marking the slot done) when the run is over."""
+    lease = _lease(source_id)
     stop_renewing = _renewing(store, settings, lease, holder)
 
     def release() -> None:

@@ -63,16 +63,23 @@ def append(tx: ManagedTransaction, changes: Iterable[dict[str, Any]]) -> None:
     changes = list(changes)
     if not changes:
         return
-    seq, previous = _locked_head(tx)
-    written = []
-    for change in changes:
-        seq += 1
-        chained = {**change, "seq": seq, "previous_hash": previous}
-        chained["hash"] = previous = digest(chained)
-        written.append({k: v for k, v in chained.items() if v is not None})
+    written = chained(changes, *_locked_head(tx))
+    seq, previous = written[-1]["seq"], written[-1]["hash"]
     tx.run("UNWIND $changes AS change CREATE (c:ChangeRecord) SET c = change WITH count(c) AS written "
            "MATCH (h:HistoryHead {id: $id}) SET h.seq = $seq, h.hash = $hash",
            changes=written, id=HEAD_ID, seq=seq, hash=previous).consume()
+
+
+def chained(changes: list[dict[str, Any]], seq: int, previous: str) -> list[dict[str, Any]]:
+    """The changes numbered on from `seq`, each holding the hash of the one before (`previous` for
+    the first) and its own, as records are stored (no nulls)."""
+    written = []
+    for change in changes:
+        seq += 1
+        record = {**change, "seq": seq, "previous_hash": previous}
+        record["hash"] = previous = digest(record)
+        written.append({k: v for k, v in record.items() if v is not None})
+    return written
 
 
 def change(action: str, entity_id: str, entity_type: str, actor: str, before: dict[str, Any] | None,
