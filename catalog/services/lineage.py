@@ -37,18 +37,22 @@ def traverse(store, node_id: str, direction: str, depth: int, as_of: date, max_n
     found = lineage_store.reach(store, node_id, direction, depth, as_of, max_nodes)
     if found is None:
         raise NotFound(f"No node with id '{node_id}'.")
-    root = found["root"]
+    root = {k: v for k, v in found["root"].items() if k != "key"}
     result = Traversal(root, nodes={root["id"]: root}, distance={root["id"]: 0}, truncated=found["over"])
     downstream = {root["id"]: 0}
+    # Edges name their ends by the database's element ids; the nodes carry theirs.
+    ids = {found["root"]["key"]: root["id"]}
     for node in found["nodes"]:
+        ids[node["key"]] = node["id"]
         result.nodes[node["id"]] = {"id": node["id"], "type": node["type"], "name": node["name"]}
         result.distance[node["id"]] = node["distance"]
         if node["down"] is not None:
             downstream[node["id"]] = node["down"]
-    for source, target, kind_of_flow, kind, via, via_name, mechanism in (*found["down_edges"], *found["up_edges"]):
+    for source_key, target_key, kind_of_flow, kind, via, via_name, mechanism in (*found["down_edges"], *found["up_edges"]):
         # Past the node cap, an edge may lead to a node left out; walked both ways, an edge may come twice.
+        source, target = ids.get(source_key), ids.get(target_key)
         key = (source, target, kind_of_flow, via)
-        if source in result.nodes and target in result.nodes and key not in result.edges:
+        if source is not None and target is not None and key not in result.edges:
             edge = {"source": source, "target": target, "type": kind_of_flow, "kind": kind, "via": via, "via_name": via_name}
             if mechanism is not None:  # only an integration's edges have one
                 edge["mechanism"] = mechanism
