@@ -114,6 +114,7 @@ def test_a_harvest_asked_of_both_at_once_runs_once(two_instances, clean_store):
     assert runs == [{"id": started, "status": "succeeded"}]
     # The lease is given back just after the run's end is written (a moment under load, which a
     # poll every half second can fall into): the next run may then start, from either instance.
+    lease = None
     while time.monotonic() < deadline:
         lease = clean_store.rows("MATCH (l:Lease {name: 'harvest:katalog'}) RETURN l.holder AS holder")
         if lease == [{"holder": None}]:
