@@ -37,11 +37,11 @@ def traverse(store, node_id: str, direction: str, depth: int, as_of: date, max_n
     found = lineage_store.reach(store, node_id, direction, depth, as_of, max_nodes)
     if found is None:
         raise NotFound(f"No node with id '{node_id}'.")
-    root = {k: v for k, v in found["root"].items() if k != "key"}
+    root = found["root"]
     result = Traversal(root, nodes={root["id"]: root}, distance={root["id"]: 0}, truncated=found["over"])
     downstream = {root["id"]: 0}
     # Edges name their ends by the database's element ids; the nodes carry theirs.
-    ids = {found["root"]["key"]: root["id"]}
+    ids = {found["root_key"]: root["id"]}
     for node in found["nodes"]:
         ids[node["key"]] = node["id"]
         result.nodes[node["id"]] = {"id": node["id"], "type": node["type"], "name": node["name"]}

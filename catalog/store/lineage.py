@@ -88,7 +88,7 @@ def _reach_statement(direction: str, depth: int) -> str:
         carried += ", [] AS up_edges, false AS beyond_up, [] AS beyond_up_sources"
     parts.append(f"WITH {carried}")
     parts.append(
-        f"RETURN root {{.id, .name, .enabled, type: {type_of('root')}, key: elementId(root)}} AS root, over, "
+        f"RETURN root {{.id, .name, .enabled, type: {type_of('root')}}} AS root, elementId(root) AS root_key, over, "
         f"[k IN kept | {{id: k.m.id, name: k.m.name, type: {type_of('k.m')}, distance: k.d, down: k.dd, "
         "key: elementId(k.m)}] AS nodes, "
         "down_edges, up_edges, beyond_down, beyond_up, beyond_up_sources")
